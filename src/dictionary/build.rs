@@ -1,0 +1,1 @@
+//! Builds the shipped dictionaries from the raw vocabularies (see `dictionaries/SOURCES.md`).

@@ -1,0 +1,199 @@
+//! Ingest: a path in, a [`Document`] of numbered pages of text out.
+//!
+//! PDFs are read page by page from their text layer ([`pdf`]); fax / OCR text records are
+//! split into pages on form feeds ([`text`]). Every later stage works on these pages, so every
+//! finding can say on which page it stands.
+
+pub mod pdf;
+pub mod text;
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use sha1::Digest;
+
+use crate::error::{Error, Result};
+
+/// Where the words of a page came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageOrigin {
+    /// The PDF's own text layer.
+    TextLayer,
+    /// A text record (fax OCR output or a plain text export).
+    TextRecord,
+    /// Text recognised from the page image by OCR.
+    Ocr,
+}
+
+/// One page of text.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// 1-based page number in the source file.
+    pub number: u32,
+    /// The page's text as extracted. Lines end with `\n`; table cells that sit side by side
+    /// are separated by `\t`. Evidence spans are offsets into this string.
+    pub text: String,
+    /// How the text was obtained.
+    pub origin: PageOrigin,
+}
+
+/// Facts about the input file itself, for the DocumentReference and the batch manifest.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    /// The path as given.
+    pub path: PathBuf,
+    /// The file name (no folders), used as the attachment title.
+    pub file_name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-1 of the bytes (FHIR `Attachment.hash` is a base64 SHA-1).
+    pub sha1: [u8; 20],
+    /// SHA-256 of the bytes (batch manifests, resume).
+    pub sha256: [u8; 32],
+    /// MIME type: `application/pdf` or `text/plain`.
+    pub content_type: &'static str,
+    /// Last modification time, seconds since the Unix epoch, when the file system tells it.
+    pub modified: Option<i64>,
+}
+
+impl SourceInfo {
+    /// Base64 of the SHA-1, as FHIR `Attachment.hash` wants it.
+    pub fn sha1_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.sha1)
+    }
+
+    /// Lowercase hex of the SHA-256.
+    pub fn sha256_hex(&self) -> String {
+        hex(&self.sha256)
+    }
+}
+
+/// A source file read into pages.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub source: SourceInfo,
+    pub pages: Vec<Page>,
+}
+
+/// Limits and switches for reading inputs.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Refuse files with more pages than this.
+    pub max_pages: usize,
+    /// Refuse any PDF stream that inflates beyond this many bytes.
+    pub max_stream_bytes: usize,
+    /// Refuse input files larger than this many bytes.
+    pub max_file_bytes: u64,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            max_pages: 2_000,
+            max_stream_bytes: 64 * 1024 * 1024,
+            max_file_bytes: 512 * 1024 * 1024,
+        }
+    }
+}
+
+/// What kind of input a file is, decided from its bytes (not its name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Pdf,
+    Text,
+}
+
+/// Reads a file into a [`Document`].
+pub fn read(path: &Path, options: &IngestOptions) -> Result<Document> {
+    let io_err = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io_err)?;
+    if meta.is_dir() {
+        return Err(Error::UnknownType {
+            path: path.to_path_buf(),
+            detail: "it is a folder".into(),
+        });
+    }
+    if meta.len() > options.max_file_bytes {
+        return Err(Error::Limit {
+            path: path.to_path_buf(),
+            detail: format!(
+                "the file is {} bytes, over the limit of {} bytes",
+                meta.len(),
+                options.max_file_bytes
+            ),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io_err)?;
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs() as i64);
+    read_bytes(path, &bytes, modified, options)
+}
+
+/// Reads in-memory bytes that came from `path` into a [`Document`].
+pub fn read_bytes(
+    path: &Path,
+    bytes: &[u8],
+    modified: Option<i64>,
+    options: &IngestOptions,
+) -> Result<Document> {
+    if bytes.is_empty() {
+        return Err(Error::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let kind = detect(path, bytes)?;
+    let source = SourceInfo {
+        path: path.to_path_buf(),
+        file_name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string()),
+        size: bytes.len() as u64,
+        sha1: sha1::Sha1::digest(bytes).into(),
+        sha256: sha2::Sha256::digest(bytes).into(),
+        content_type: match kind {
+            InputKind::Pdf => "application/pdf",
+            InputKind::Text => "text/plain",
+        },
+        modified,
+    };
+    let pages = match kind {
+        InputKind::Pdf => pdf::read_pages(path, bytes, options)?,
+        InputKind::Text => text::split_pages(path, bytes, options)?,
+    };
+    Ok(Document { source, pages })
+}
+
+/// Decides PDF or text from the bytes: `%PDF-` in the first KiB, or valid UTF-8 text.
+pub fn detect(path: &Path, bytes: &[u8]) -> Result<InputKind> {
+    let head = &bytes[..bytes.len().min(1024)];
+    if head.windows(5).any(|w| w == b"%PDF-") {
+        return Ok(InputKind::Pdf);
+    }
+    let unknown = |detail: &str| Error::UnknownType {
+        path: path.to_path_buf(),
+        detail: detail.to_string(),
+    };
+    let text = std::str::from_utf8(bytes).map_err(|_| unknown("the bytes are not UTF-8 text"))?;
+    let controls = text
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c'))
+        .count();
+    if controls * 100 > text.chars().count().max(1) {
+        return Err(unknown("the bytes look binary, not text"));
+    }
+    if !text.chars().any(|c| c.is_alphabetic()) {
+        return Err(unknown("the file holds no words"));
+    }
+    Ok(InputKind::Text)
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,509 @@
+//! Runs a page's content stream far enough to know where each glyph stands, then writes the
+//! glyphs out in content order with the separators their positions imply:
+//! a space for a word gap, `\t` between cells that sit side by side, `\n` for a new line.
+//!
+//! Content order is kept (like `pdftotext -raw`) because both PDF producers in the field write
+//! a table cell's wrapped lines one after the other, so a drug name that wraps inside its cell
+//! stays together.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use lopdf::content::Content;
+use lopdf::{Dictionary, Document, Object, ObjectId};
+
+use super::fonts::Font;
+
+/// One shown glyph, in default user space (points, y up).
+#[derive(Debug, Clone)]
+pub struct Glyph {
+    pub text: String,
+    pub x: f32,
+    pub y: f32,
+    pub end_x: f32,
+    pub size: f32,
+}
+
+/// What one page's content gave.
+#[derive(Debug, Default)]
+pub struct PageContent {
+    pub glyphs: Vec<Glyph>,
+    /// Glyphs whose font gave no Unicode value.
+    pub unmapped: usize,
+    /// The page paints at least one image (a scanned page, when it has no text).
+    pub has_image: bool,
+}
+
+/// Limits that keep a hostile page from running away.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_stream_bytes: usize,
+    pub max_glyphs: usize,
+    pub max_form_depth: usize,
+}
+
+type Matrix = [f32; 6];
+const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+
+fn mul(a: &Matrix, b: &Matrix) -> Matrix {
+    [
+        a[0] * b[0] + a[1] * b[2],
+        a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2],
+        a[2] * b[1] + a[3] * b[3],
+        a[4] * b[0] + a[5] * b[2] + b[4],
+        a[4] * b[1] + a[5] * b[3] + b[5],
+    ]
+}
+
+#[derive(Clone)]
+struct State {
+    ctm: Matrix,
+    char_spacing: f32,
+    word_spacing: f32,
+    h_scale: f32,
+    leading: f32,
+    rise: f32,
+    font: Option<Rc<Font>>,
+    font_size: f32,
+}
+
+/// Caches fonts across the pages of one document (they are usually shared).
+#[derive(Default)]
+pub struct FontCache {
+    by_id: HashMap<ObjectId, Rc<Font>>,
+}
+
+pub struct Interpreter<'a> {
+    doc: &'a Document,
+    limits: Limits,
+    fonts: &'a mut FontCache,
+    out: PageContent,
+}
+
+impl<'a> Interpreter<'a> {
+    pub fn new(doc: &'a Document, limits: Limits, fonts: &'a mut FontCache) -> Self {
+        Interpreter {
+            doc,
+            limits,
+            fonts,
+            out: PageContent::default(),
+        }
+    }
+
+    /// Interprets one page.
+    pub fn run_page(mut self, page_id: ObjectId) -> Result<PageContent, String> {
+        let content = self
+            .doc
+            .get_page_content_with_limit(page_id, self.limits.max_stream_bytes)
+            .map_err(|e| format!("page content: {e}"))?;
+        let resources = page_resources(self.doc, page_id);
+        let state = State {
+            ctm: IDENTITY,
+            char_spacing: 0.0,
+            word_spacing: 0.0,
+            h_scale: 1.0,
+            leading: 0.0,
+            rise: 0.0,
+            font: None,
+            font_size: 0.0,
+        };
+        self.run(&content, &resources, state, 0)?;
+        Ok(self.out)
+    }
+
+    fn font(&mut self, resources: &[&Dictionary], name: &[u8]) -> Option<Rc<Font>> {
+        for res in resources {
+            let Some(fonts) = deref_dict(self.doc, res.get(b"Font").ok()) else {
+                continue;
+            };
+            let Ok(entry) = fonts.get(name) else {
+                continue;
+            };
+            if let Object::Reference(id) = entry {
+                if let Some(f) = self.fonts.by_id.get(id) {
+                    return Some(f.clone());
+                }
+                let dict = self.doc.get_dictionary(*id).ok()?;
+                let font = Rc::new(Font::load(self.doc, dict, self.limits.max_stream_bytes).ok()?);
+                self.fonts.by_id.insert(*id, font.clone());
+                return Some(font);
+            }
+            if let Object::Dictionary(dict) = entry {
+                return Font::load(self.doc, dict, self.limits.max_stream_bytes)
+                    .ok()
+                    .map(Rc::new);
+            }
+        }
+        None
+    }
+
+    fn run(
+        &mut self,
+        content: &[u8],
+        resources: &[&'a Dictionary],
+        mut state: State,
+        depth: usize,
+    ) -> Result<(), String> {
+        let content = Content::decode(content).map_err(|e| format!("content stream: {e}"))?;
+        let mut stack: Vec<State> = Vec::new();
+        let mut tm = IDENTITY;
+        let mut tlm = IDENTITY;
+        for op in &content.operations {
+            let nums = || -> Vec<f32> { op.operands.iter().filter_map(num).collect() };
+            match op.operator.as_str() {
+                "q" => {
+                    if stack.len() < 256 {
+                        stack.push(state.clone());
+                    }
+                }
+                "Q" => {
+                    if let Some(s) = stack.pop() {
+                        state = s;
+                    }
+                }
+                "cm" => {
+                    let n = nums();
+                    if n.len() == 6 {
+                        state.ctm = mul(&[n[0], n[1], n[2], n[3], n[4], n[5]], &state.ctm);
+                    }
+                }
+                "BT" => {
+                    tm = IDENTITY;
+                    tlm = IDENTITY;
+                }
+                "Tf" => {
+                    if let (Some(Object::Name(name)), Some(size)) =
+                        (op.operands.first(), op.operands.get(1).and_then(num))
+                    {
+                        state.font = self.font(resources, name);
+                        state.font_size = size;
+                    }
+                }
+                "Tc" => state.char_spacing = nums().first().copied().unwrap_or(0.0),
+                "Tw" => state.word_spacing = nums().first().copied().unwrap_or(0.0),
+                "Tz" => state.h_scale = nums().first().copied().unwrap_or(100.0) / 100.0,
+                "TL" => state.leading = nums().first().copied().unwrap_or(0.0),
+                "Ts" => state.rise = nums().first().copied().unwrap_or(0.0),
+                "Td" | "TD" => {
+                    let n = nums();
+                    if n.len() == 2 {
+                        if op.operator == "TD" {
+                            state.leading = -n[1];
+                        }
+                        tlm = mul(&[1.0, 0.0, 0.0, 1.0, n[0], n[1]], &tlm);
+                        tm = tlm;
+                    }
+                }
+                "Tm" => {
+                    let n = nums();
+                    if n.len() == 6 {
+                        tlm = [n[0], n[1], n[2], n[3], n[4], n[5]];
+                        tm = tlm;
+                    }
+                }
+                "T*" => {
+                    tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.leading], &tlm);
+                    tm = tlm;
+                }
+                "Tj" | "'" | "\"" => {
+                    if op.operator != "Tj" {
+                        if op.operator == "\"" {
+                            let n = nums();
+                            if n.len() >= 2 {
+                                state.word_spacing = n[0];
+                                state.char_spacing = n[1];
+                            }
+                        }
+                        tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.leading], &tlm);
+                        tm = tlm;
+                    }
+                    if let Some(Object::String(bytes, _)) = op.operands.last() {
+                        self.show(bytes, &state, &mut tm)?;
+                    }
+                }
+                "TJ" => {
+                    if let Some(Object::Array(items)) = op.operands.first() {
+                        for item in items {
+                            match item {
+                                Object::String(bytes, _) => self.show(bytes, &state, &mut tm)?,
+                                other => {
+                                    if let Some(n) = num(other) {
+                                        let tx = -n / 1000.0 * state.font_size * state.h_scale;
+                                        tm = mul(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], &tm);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                "BI" | "EI" => self.out.has_image = true,
+                "Do" => {
+                    if let Some(Object::Name(name)) = op.operands.first() {
+                        self.x_object(resources, name, &state, depth)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn x_object(
+        &mut self,
+        resources: &[&'a Dictionary],
+        name: &[u8],
+        state: &State,
+        depth: usize,
+    ) -> Result<(), String> {
+        let doc = self.doc;
+        let stream = resources.iter().find_map(|res| {
+            let xobjects = deref_dict(doc, res.get(b"XObject").ok())?;
+            let mut obj = xobjects.get(name).ok()?;
+            for _ in 0..8 {
+                match obj {
+                    Object::Reference(id) => obj = doc.get_object(*id).ok()?,
+                    _ => break,
+                }
+            }
+            obj.as_stream().ok()
+        });
+        let Some(stream) = stream else {
+            return Ok(());
+        };
+        let subtype = stream
+            .dict
+            .get(b"Subtype")
+            .and_then(Object::as_name)
+            .unwrap_or(b"");
+        if subtype == b"Image" {
+            self.out.has_image = true;
+            return Ok(());
+        }
+        if subtype != b"Form" || depth >= self.limits.max_form_depth {
+            return Ok(());
+        }
+        let content = stream
+            .decompressed_content_with_limit(self.limits.max_stream_bytes)
+            .or_else(|_| {
+                // Streams without filters are not "decompressed"; use them as they are.
+                if stream.dict.get(b"Filter").is_err() {
+                    Ok(stream.content.clone())
+                } else {
+                    Err(())
+                }
+            })
+            .map_err(|_| "form XObject stream could not be decoded or is over the size limit".to_string())?;
+        let mut inner = state.clone();
+        if let Ok(m) = stream.dict.get(b"Matrix").and_then(Object::as_array) {
+            let n: Vec<f32> = m.iter().filter_map(num).collect();
+            if n.len() == 6 {
+                inner.ctm = mul(&[n[0], n[1], n[2], n[3], n[4], n[5]], &inner.ctm);
+            }
+        }
+        let mut res: Vec<&'a Dictionary> = Vec::new();
+        if let Some(own) = deref_dict(doc, stream.dict.get(b"Resources").ok()) {
+            res.push(own);
+        }
+        res.extend_from_slice(resources);
+        self.run(&content, &res, inner, depth + 1)
+    }
+
+    fn show(&mut self, bytes: &[u8], state: &State, tm: &mut Matrix) -> Result<(), String> {
+        let Some(font) = state.font.clone() else {
+            return Ok(());
+        };
+        for code in font.codes(bytes) {
+            let trm = mul(
+                &mul(
+                    &[
+                        state.font_size * state.h_scale,
+                        0.0,
+                        0.0,
+                        state.font_size,
+                        0.0,
+                        state.rise,
+                    ],
+                    tm,
+                ),
+                &state.ctm,
+            );
+            let text = font.text(code);
+            let is_space_code = font.code_len == 1 && code == 32;
+            let w = font.width(code) * font.width_scale;
+            let tx = (w * state.font_size
+                + state.char_spacing
+                + if is_space_code { state.word_spacing } else { 0.0 })
+                * state.h_scale;
+            let next = mul(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], tm);
+            let end = mul(&next, &state.ctm);
+            let size = (trm[2] * trm[2] + trm[3] * trm[3]).sqrt();
+            match text {
+                Some(t) => self.out.glyphs.push(Glyph {
+                    text: t.into_owned(),
+                    x: trm[4],
+                    y: trm[5],
+                    end_x: end[4],
+                    size,
+                }),
+                None => {
+                    self.out.unmapped += 1;
+                    self.out.glyphs.push(Glyph {
+                        text: "\u{fffd}".into(),
+                        x: trm[4],
+                        y: trm[5],
+                        end_x: end[4],
+                        size,
+                    });
+                }
+            }
+            if self.out.glyphs.len() > self.limits.max_glyphs {
+                return Err(format!(
+                    "more than {} glyphs on one page",
+                    self.limits.max_glyphs
+                ));
+            }
+            *tm = next;
+        }
+        Ok(())
+    }
+}
+
+fn num(o: &Object) -> Option<f32> {
+    match o {
+        Object::Integer(i) => Some(*i as f32),
+        Object::Real(r) => Some(*r),
+        _ => None,
+    }
+}
+
+fn deref_dict<'a>(doc: &'a Document, obj: Option<&'a Object>) -> Option<&'a Dictionary> {
+    let mut obj = obj?;
+    for _ in 0..8 {
+        match obj {
+            Object::Reference(id) => obj = doc.get_object(*id).ok()?,
+            Object::Dictionary(d) => return Some(d),
+            _ => return None,
+        }
+    }
+    None
+}
+
+fn page_resources(doc: &Document, page_id: ObjectId) -> Vec<&Dictionary> {
+    let Ok((own, ids)) = doc.get_page_resources(page_id) else {
+        return Vec::new();
+    };
+    let mut out: Vec<&Dictionary> = own.into_iter().collect();
+    out.extend(ids.into_iter().filter_map(|id| doc.get_dictionary(id).ok()));
+    out
+}
+
+/// Writes glyphs out as text: content order, separators from positions.
+pub fn assemble(glyphs: &[Glyph]) -> String {
+    let mut out = String::with_capacity(glyphs.len() + glyphs.len() / 4);
+    let mut prev: Option<&Glyph> = None;
+    for g in glyphs {
+        if g.text.chars().all(char::is_whitespace) {
+            // Space glyphs: the gap they leave speaks for itself, but keep one space when the
+            // next glyph follows without a gap of its own.
+            if !out.is_empty() && !out.ends_with([' ', '\n', '\t']) {
+                out.push(' ');
+            }
+            prev = Some(g);
+            continue;
+        }
+        if let Some(p) = prev {
+            let size = g.size.max(p.size).max(1.0);
+            let dy = g.y - p.y;
+            let sep = if dy.abs() < 0.5 * size {
+                let gap = g.x - p.end_x;
+                if gap > 1.2 * size {
+                    Some('\t')
+                } else if gap > 0.12 * size || gap < -2.0 * size {
+                    Some(' ')
+                } else {
+                    None
+                }
+            } else if dy > 0.0 {
+                // Back up the page: the next cell of a table row, or the next column.
+                Some('\t')
+            } else {
+                Some('\n')
+            };
+            match sep {
+                Some('\n') => {
+                    trim_end_spaces(&mut out);
+                    out.push('\n');
+                }
+                Some('\t') => {
+                    trim_end_spaces(&mut out);
+                    if !out.ends_with('\n') {
+                        out.push('\t');
+                    }
+                }
+                Some(c) => {
+                    if !out.ends_with([' ', '\n', '\t']) {
+                        out.push(c);
+                    }
+                }
+                None => {}
+            }
+        }
+        out.push_str(&g.text);
+        prev = Some(g);
+    }
+    trim_end_spaces(&mut out);
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+fn trim_end_spaces(s: &mut String) {
+    while s.ends_with([' ', '\t']) {
+        s.pop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(text: &str, x: f32, y: f32, w: f32) -> Glyph {
+        Glyph {
+            text: text.into(),
+            x,
+            y,
+            end_x: x + w,
+            size: 10.0,
+        }
+    }
+
+    #[test]
+    fn word_gap_becomes_space_and_touching_glyphs_join() {
+        let glyphs = [g("Me", 0.0, 700.0, 12.0), g("ds:", 12.0, 700.0, 14.0), g("aspirin", 30.0, 700.0, 30.0)];
+        assert_eq!(assemble(&glyphs), "Meds: aspirin\n");
+    }
+
+    #[test]
+    fn column_gap_becomes_tab() {
+        let glyphs = [g("Aspirin", 0.0, 700.0, 30.0), g("Hives", 100.0, 700.0, 25.0)];
+        assert_eq!(assemble(&glyphs), "Aspirin\tHives\n");
+    }
+
+    #[test]
+    fn lower_line_is_newline_and_back_up_is_next_cell() {
+        let glyphs = [
+            g("ACETAMINOPHEN", 0.0, 700.0, 60.0),
+            g("(Tylenol)", 0.0, 688.0, 40.0),
+            g("650", 120.0, 700.0, 15.0),
+        ];
+        assert_eq!(assemble(&glyphs), "ACETAMINOPHEN\n(Tylenol)\t650\n");
+    }
+
+    #[test]
+    fn space_glyphs_do_not_double() {
+        let glyphs = [g("a", 0.0, 700.0, 5.0), g(" ", 5.0, 700.0, 3.0), g("b", 9.0, 700.0, 5.0)];
+        assert_eq!(assemble(&glyphs), "a b\n");
+    }
+}

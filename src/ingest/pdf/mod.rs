@@ -1,0 +1,222 @@
+//! PDFs: lopdf reads the structure (with its bounds on decompression), decrypts files that
+//! open with an empty password, and hands each page's content stream to [`layout`], which
+//! places the glyphs and writes the page's text.
+
+mod fonts;
+pub mod layout;
+
+use std::path::Path;
+
+use lopdf::{Document as PdfDocument, LoadOptions};
+
+use super::{IngestOptions, Page, PageOrigin};
+use crate::error::{Error, Result};
+
+/// Why a page gave no text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blank {
+    /// Nothing is painted that holds words: a blank page.
+    Empty,
+    /// The page paints an image (scanned / faxed) or text whose font has no Unicode map: the
+    /// words are there, but only OCR can read them.
+    NeedsOcr,
+}
+
+/// A page as read from the PDF, before OCR decides about pages without text.
+#[derive(Debug)]
+pub struct RawPage {
+    pub number: u32,
+    pub text: String,
+    pub blank: Option<Blank>,
+}
+
+/// Opens a PDF from bytes. Encrypted files that open with an empty user password are
+/// decrypted; others are a clear [`Error::Encrypted`].
+pub fn open(path: &Path, bytes: &[u8], options: &IngestOptions) -> Result<PdfDocument> {
+    let load = LoadOptions {
+        max_decompressed_size: Some(options.max_stream_bytes),
+        ..Default::default()
+    };
+    let bad = |detail: String| Error::BadPdf {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let doc = match PdfDocument::load_mem_with_options(bytes, load) {
+        Ok(doc) => doc,
+        Err(e) => return Err(classify(path, e, options)),
+    };
+    if doc.is_encrypted() {
+        // lopdf tries the empty password on load; still encrypted means it needs a real one.
+        return Err(Error::Encrypted {
+            path: path.to_path_buf(),
+        });
+    }
+    if doc.get_pages().is_empty() {
+        if doc.was_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {
+            return Err(Error::Encrypted {
+                path: path.to_path_buf(),
+            });
+        }
+        return Err(bad("no pages found".into()));
+    }
+    Ok(doc)
+}
+
+fn classify(path: &Path, e: lopdf::Error, options: &IngestOptions) -> Error {
+    use lopdf::Error as E;
+    match e {
+        E::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => Error::Limit {
+            path: path.to_path_buf(),
+            detail: format!(
+                "a compressed stream inflates beyond the limit of {} bytes (a decompression bomb?)",
+                options.max_stream_bytes
+            ),
+        },
+        E::Decryption(_) | E::InvalidPassword | E::AlreadyEncrypted => Error::Encrypted {
+            path: path.to_path_buf(),
+        },
+        other => Error::BadPdf {
+            path: path.to_path_buf(),
+            detail: other.to_string(),
+        },
+    }
+}
+
+/// Reads every page's text layer.
+pub fn read_raw_pages(path: &Path, doc: &PdfDocument, options: &IngestOptions) -> Result<Vec<RawPage>> {
+    let pages = doc.get_pages();
+    if pages.len() > options.max_pages {
+        return Err(Error::Limit {
+            path: path.to_path_buf(),
+            detail: format!(
+                "{} pages, over the limit of {} pages",
+                pages.len(),
+                options.max_pages
+            ),
+        });
+    }
+    let limits = layout::Limits {
+        max_stream_bytes: options.max_stream_bytes,
+        max_glyphs: 400_000,
+        max_form_depth: 12,
+    };
+    let mut cache = layout::FontCache::default();
+    let mut out = Vec::with_capacity(pages.len());
+    for (number, id) in pages {
+        let content = layout::Interpreter::new(doc, limits, &mut cache)
+            .run_page(id)
+            .map_err(|detail| {
+                if detail.contains("limit") || detail.contains("more than") {
+                    Error::Limit {
+                        path: path.to_path_buf(),
+                        detail: format!("page {number}: {detail}"),
+                    }
+                } else {
+                    Error::BadPdf {
+                        path: path.to_path_buf(),
+                        detail: format!("page {number}: {detail}"),
+                    }
+                }
+            })?;
+        let readable = content
+            .glyphs
+            .iter()
+            .filter(|g| g.text.chars().any(char::is_alphanumeric))
+            .count();
+        let blank = if readable == 0 && content.unmapped == 0 {
+            Some(if content.has_image {
+                Blank::NeedsOcr
+            } else {
+                Blank::Empty
+            })
+        } else if content.unmapped > readable {
+            // Mostly glyphs without a Unicode value: the text layer cannot be read.
+            Some(Blank::NeedsOcr)
+        } else {
+            None
+        };
+        let text = if blank.is_some() {
+            String::new()
+        } else {
+            layout::assemble(&content.glyphs)
+        };
+        out.push(RawPage {
+            number,
+            text,
+            blank,
+        });
+    }
+    Ok(out)
+}
+
+/// Reads a PDF into pages of text. Pages that need OCR are an [`Error::NeedsOcr`] here; the
+/// OCR stage (when enabled) calls [`open`] and [`read_raw_pages`] itself.
+pub fn read_pages(path: &Path, bytes: &[u8], options: &IngestOptions) -> Result<Vec<Page>> {
+    let doc = open(path, bytes, options)?;
+    let raw = read_raw_pages(path, &doc, options)?;
+    let need: Vec<u32> = raw
+        .iter()
+        .filter(|p| p.blank == Some(Blank::NeedsOcr))
+        .map(|p| p.number)
+        .collect();
+    if !need.is_empty() {
+        return Err(Error::NeedsOcr {
+            path: path.to_path_buf(),
+            count: need.len(),
+            total: raw.len(),
+            pages: page_list(&need),
+            hint: "this build reads text layers only; OCR the file first (e.g. with Tesseract) and pass its text".into(),
+        });
+    }
+    if raw.iter().all(|p| p.blank.is_some()) {
+        return Err(Error::BadPdf {
+            path: path.to_path_buf(),
+            detail: "no page holds any text or image".into(),
+        });
+    }
+    Ok(raw
+        .into_iter()
+        .map(|p| Page {
+            number: p.number,
+            text: p.text,
+            origin: PageOrigin::TextLayer,
+        })
+        .collect())
+}
+
+/// "1-3, 7" for pages 1, 2, 3, 7.
+pub fn page_list(pages: &[u32]) -> String {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < pages.len() {
+        let start = pages[i];
+        let mut end = start;
+        while i + 1 < pages.len() && pages[i + 1] == end + 1 {
+            i += 1;
+            end = pages[i];
+        }
+        parts.push(if start == end {
+            format!("{start}")
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    if parts.len() > 12 {
+        let n = parts.len();
+        parts.truncate(12);
+        parts.push(format!("… {} more ranges", n - 12));
+    }
+    format!("page {}", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_ranges_are_compact() {
+        assert_eq!(page_list(&[1, 2, 3, 7, 9, 10]), "page 1-3, 7, 9-10");
+        assert_eq!(page_list(&[4]), "page 4");
+    }
+}
