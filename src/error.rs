@@ -27,9 +27,7 @@ pub enum Error {
     #[error("{path}: the PDF is encrypted and needs a password to open")]
     Encrypted { path: PathBuf },
     /// Pages without a text layer and no OCR available or allowed.
-    #[error(
-        "{path}: {count} of {total} page(s) have no text layer and need OCR ({pages}); {hint}"
-    )]
+    #[error("{path}: {count} of {total} page(s) have no text layer and need OCR ({pages}); {hint}")]
     NeedsOcr {
         path: PathBuf,
         count: usize,

@@ -1,4 +1,73 @@
-//! chart2fhir: clinical documents (PDF packets, fax / OCR text) in, FHIR R4 out.
+//! chart2fhir turns clinical documents — PDF packets with a text layer, fax / OCR text records
+//! — into FHIR R4 bundles of coded allergies, medications and conditions, with every finding
+//! traceable to its page and words.
+//!
+//! The data flows one way, one module per stage:
+//!
+//! ```text
+//! path ─► ingest ─► normalize ─► sections ─► dictionary::matcher ─► context
+//!      ─► mention ─► consolidate ─► fhir ─► (stdout | file | summary)
+//! ```
+//!
+//! ```no_run
+//! use chart2fhir::{Extractor, fhir};
+//! let extractor = Extractor::default();
+//! let doc = chart2fhir::ingest::read("packet.pdf".as_ref(), &Default::default())?;
+//! let extraction = extractor.extract(&doc);
+//! let bundle = fhir::bundle(&extraction, &fhir::BundleOptions::default());
+//! println!("{}", serde_json::to_string_pretty(&bundle).unwrap());
+//! # Ok::<(), chart2fhir::Error>(())
+//! ```
+//!
+//! Everything clinical that a person may want to edit is data under `dictionaries/`,
+//! compiled into the binary.
+
+pub mod batch;
+pub mod consolidate;
+pub mod context;
 pub mod dictionary;
 pub mod error;
+pub mod fhir;
 pub mod ingest;
+pub mod mention;
+pub mod normalize;
+pub mod patient;
+pub mod pipeline;
+pub mod report;
+pub mod sections;
+
+pub use error::{Error, Result};
+pub use pipeline::{Extraction, Extractor};
+
+/// An instant (`YYYY-MM-DDThh:mm:ssZ`) from seconds since the Unix epoch.
+pub fn instant(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn instants() {
+        assert_eq!(super::instant(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::instant(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(super::instant(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}

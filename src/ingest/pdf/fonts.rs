@@ -24,7 +24,11 @@ pub struct Font {
 impl Font {
     /// Reads a font dictionary. Never fails: what cannot be read becomes a replacement
     /// character (so the page can be judged unreadable) and a default width.
-    pub fn load(doc: &Document, dict: &Dictionary, max_stream_bytes: usize) -> Result<Font, String> {
+    pub fn load(
+        doc: &Document,
+        dict: &Dictionary,
+        max_stream_bytes: usize,
+    ) -> Result<Font, String> {
         let subtype = name_of(doc, dict, b"Subtype").unwrap_or_default();
         let is_type0 = subtype == b"Type0";
         let mut font = Font {
@@ -35,7 +39,8 @@ impl Font {
             default_width: if is_type0 { 1000.0 } else { 500.0 },
             width_scale: 0.001,
         };
-        if let Some(stream) = deref(doc, dict.get(b"ToUnicode").ok()).and_then(|o| o.as_stream().ok())
+        if let Some(stream) =
+            deref(doc, dict.get(b"ToUnicode").ok()).and_then(|o| o.as_stream().ok())
         {
             let bytes = stream
                 .get_plain_content_with_limit(max_stream_bytes)
@@ -81,14 +86,13 @@ impl Font {
             {
                 font.default_width = missing;
             }
-            if subtype == b"Type3" {
-                if let Some(m) = deref(doc, dict.get(b"FontMatrix").ok())
+            if subtype == b"Type3"
+                && let Some(m) = deref(doc, dict.get(b"FontMatrix").ok())
                     .and_then(|o| o.as_array().ok())
                     .and_then(|a| deref(doc, a.first()))
                     .and_then(number)
-                {
-                    font.width_scale = m;
-                }
+            {
+                font.width_scale = m;
             }
         }
         Ok(font)
@@ -97,7 +101,9 @@ impl Font {
     /// Splits shown bytes into codes.
     pub fn codes<'b>(&self, bytes: &'b [u8]) -> impl Iterator<Item = u32> + 'b {
         let len = self.code_len as usize;
-        bytes.chunks(len).map(|c| c.iter().fold(0u32, |acc, b| (acc << 8) | *b as u32))
+        bytes
+            .chunks(len)
+            .map(|c| c.iter().fold(0u32, |acc, b| (acc << 8) | *b as u32))
     }
 
     /// The text a code stands for; `None` when the font does not say.
@@ -105,20 +111,21 @@ impl Font {
         if let Some(s) = self.unicode.get(&code) {
             return Some(std::borrow::Cow::Borrowed(s.as_str()));
         }
-        if let Some(table) = &self.fallback {
-            if code < 256 {
-                let c = table[code as usize];
-                if c != '\0' {
-                    return Some(std::borrow::Cow::Owned(c.to_string()));
-                }
-            }
+        if let Some(table) = &self.fallback
+            && code < 256
+            && table[code as usize] != '\0'
+        {
+            return Some(std::borrow::Cow::Owned(table[code as usize].to_string()));
         }
         None
     }
 
     /// Advance of a code in glyph space units (usually thousandths of the font size).
     pub fn width(&self, code: u32) -> f32 {
-        self.widths.get(&code).copied().unwrap_or(self.default_width)
+        self.widths
+            .get(&code)
+            .copied()
+            .unwrap_or(self.default_width)
     }
 }
 
@@ -163,7 +170,8 @@ fn read_cid_widths(doc: &Document, w: &[Object], out: &mut HashMap<u32, f32>) {
                 i += 2;
             }
             Some(last) => {
-                let (Some(last), Some(width)) = (number(last), deref(doc, w.get(i + 2)).and_then(number))
+                let (Some(last), Some(width)) =
+                    (number(last), deref(doc, w.get(i + 2)).and_then(number))
                 else {
                     return;
                 };
@@ -186,10 +194,10 @@ fn simple_encoding(doc: &Document, dict: &Dictionary, max_stream_bytes: usize) -
         for (b, slot) in table.iter_mut().enumerate() {
             if let Ok(s) = enc.bytes_to_string(&[b as u8]) {
                 let mut chars = s.chars();
-                if let (Some(c), None) = (chars.next(), chars.next()) {
-                    if c != '\u{fffd}' {
-                        *slot = c;
-                    }
+                if let (Some(c), None) = (chars.next(), chars.next())
+                    && c != '\u{fffd}'
+                {
+                    *slot = c;
                 }
             }
         }
@@ -226,7 +234,10 @@ fn parse_to_unicode(data: &[u8]) -> (HashMap<u32, String>, Option<bool>) {
                     .chunks(2)
                     .map(|p| {
                         let hi = (p[0] as char).to_digit(16).unwrap_or(0);
-                        let lo = p.get(1).and_then(|b| (*b as char).to_digit(16)).unwrap_or(0);
+                        let lo = p
+                            .get(1)
+                            .and_then(|b| (*b as char).to_digit(16))
+                            .unwrap_or(0);
                         (hi * 16 + lo) as u8
                     })
                     .collect();

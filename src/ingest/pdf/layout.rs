@@ -152,11 +152,7 @@ impl<'a> Interpreter<'a> {
         for op in &content.operations {
             let nums = || -> Vec<f32> { op.operands.iter().filter_map(num).collect() };
             match op.operator.as_str() {
-                "q" => {
-                    if stack.len() < 256 {
-                        stack.push(state.clone());
-                    }
-                }
+                "q" if stack.len() < 256 => stack.push(state.clone()),
                 "Q" => {
                     if let Some(s) = stack.pop() {
                         state = s;
@@ -293,7 +289,9 @@ impl<'a> Interpreter<'a> {
                     Err(())
                 }
             })
-            .map_err(|_| "form XObject stream could not be decoded or is over the size limit".to_string())?;
+            .map_err(|_| {
+                "form XObject stream could not be decoded or is over the size limit".to_string()
+            })?;
         let mut inner = state.clone();
         if let Ok(m) = stream.dict.get(b"Matrix").and_then(Object::as_array) {
             let n: Vec<f32> = m.iter().filter_map(num).collect();
@@ -333,7 +331,11 @@ impl<'a> Interpreter<'a> {
             let w = font.width(code) * font.width_scale;
             let tx = (w * state.font_size
                 + state.char_spacing
-                + if is_space_code { state.word_spacing } else { 0.0 })
+                + if is_space_code {
+                    state.word_spacing
+                } else {
+                    0.0
+                })
                 * state.h_scale;
             let next = mul(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], tm);
             let end = mul(&next, &state.ctm);
@@ -441,12 +443,8 @@ pub fn assemble(glyphs: &[Glyph]) -> String {
                         out.push('\t');
                     }
                 }
-                Some(c) => {
-                    if !out.ends_with([' ', '\n', '\t']) {
-                        out.push(c);
-                    }
-                }
-                None => {}
+                Some(c) if !out.ends_with([' ', '\n', '\t']) => out.push(c),
+                _ => {}
             }
         }
         out.push_str(&g.text);
@@ -481,13 +479,20 @@ mod tests {
 
     #[test]
     fn word_gap_becomes_space_and_touching_glyphs_join() {
-        let glyphs = [g("Me", 0.0, 700.0, 12.0), g("ds:", 12.0, 700.0, 14.0), g("aspirin", 30.0, 700.0, 30.0)];
+        let glyphs = [
+            g("Me", 0.0, 700.0, 12.0),
+            g("ds:", 12.0, 700.0, 14.0),
+            g("aspirin", 30.0, 700.0, 30.0),
+        ];
         assert_eq!(assemble(&glyphs), "Meds: aspirin\n");
     }
 
     #[test]
     fn column_gap_becomes_tab() {
-        let glyphs = [g("Aspirin", 0.0, 700.0, 30.0), g("Hives", 100.0, 700.0, 25.0)];
+        let glyphs = [
+            g("Aspirin", 0.0, 700.0, 30.0),
+            g("Hives", 100.0, 700.0, 25.0),
+        ];
         assert_eq!(assemble(&glyphs), "Aspirin\tHives\n");
     }
 
@@ -503,7 +508,11 @@ mod tests {
 
     #[test]
     fn space_glyphs_do_not_double() {
-        let glyphs = [g("a", 0.0, 700.0, 5.0), g(" ", 5.0, 700.0, 3.0), g("b", 9.0, 700.0, 5.0)];
+        let glyphs = [
+            g("a", 0.0, 700.0, 5.0),
+            g(" ", 5.0, 700.0, 3.0),
+            g("b", 9.0, 700.0, 5.0),
+        ];
         assert_eq!(assemble(&glyphs), "a b\n");
     }
 }

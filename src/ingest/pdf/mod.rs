@@ -83,7 +83,11 @@ fn classify(path: &Path, e: lopdf::Error, options: &IngestOptions) -> Error {
 }
 
 /// Reads every page's text layer.
-pub fn read_raw_pages(path: &Path, doc: &PdfDocument, options: &IngestOptions) -> Result<Vec<RawPage>> {
+pub fn read_raw_pages(
+    path: &Path,
+    doc: &PdfDocument,
+    options: &IngestOptions,
+) -> Result<Vec<RawPage>> {
     let pages = doc.get_pages();
     if pages.len() > options.max_pages {
         return Err(Error::Limit {

@@ -1,0 +1,3 @@
+//! Batch: many inputs, parallel workers, outputs written atomically.
+
+pub mod sink;

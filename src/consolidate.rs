@@ -1,0 +1,211 @@
+//! Consolidate: one finding per concept per document, every mention kept as evidence.
+//!
+//! Mentions of one role are the same concept when they share what identifies it: for drugs
+//! (taken or allergens) the set of ingredient codes, so "Lisinopril 10 MG Oral Tablet" and
+//! "lisinopril" are one medication while "acetaminophen / codeine" stays apart from
+//! "acetaminophen"; for conditions any shared code (SNOMED CT or ICD-10-CM). Uncoded mentions
+//! group by their normalised words.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::context::Assertion;
+use crate::dictionary::{Entry, System};
+use crate::mention::{Mention, Role};
+use crate::normalize::fold::term_key;
+
+/// One coding of a finding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Coding {
+    pub system: System,
+    pub code: String,
+    pub display: String,
+}
+
+/// A clinical fact about the patient, with its evidence.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub role: Role,
+    /// Codings, most specific first within each system.
+    pub codings: Vec<Coding>,
+    /// The words as first written.
+    pub text: String,
+    /// Allergen category (medication, food, environment, biologic) when known.
+    pub category: Option<String>,
+    /// Every mention, in document order.
+    pub mentions: Vec<Mention>,
+    /// The assertion the finding carries.
+    pub assertion: Assertion,
+    /// Which rule or section decided it.
+    pub decided_by: Option<String>,
+    /// A status implied by a section ("stopped", "resolved", "completed").
+    pub implied: Option<String>,
+    /// Set when this finding contradicts another one of the document (e.g. an allergy and
+    /// "no known allergies").
+    pub conflict: Option<String>,
+}
+
+impl Finding {
+    /// A stable identity for ids: role plus the primary code (or the words).
+    pub fn identity(&self) -> String {
+        match self.codings.first() {
+            Some(c) => format!("{}|{}|{}", self.role.as_str(), c.system.as_str(), c.code),
+            None => format!("{}|text|{}", self.role.as_str(), term_key(&self.text)),
+        }
+    }
+}
+
+fn is_ingredient(e: &Entry) -> bool {
+    e.system == System::Rxnorm && matches!(e.tty.as_deref(), Some("IN") | Some("PIN") | Some("MIN"))
+}
+
+/// The codes that identify a mention's concept for grouping.
+fn identity_codes(m: &Mention) -> BTreeSet<String> {
+    let drug = matches!(m.role, Role::Medication | Role::Allergy);
+    let key = |e: &Entry| format!("{}|{}", e.system.as_str(), e.code);
+    if drug {
+        let ingredients: BTreeSet<String> = m
+            .entries
+            .iter()
+            .filter(|e| is_ingredient(e))
+            .map(key)
+            .collect();
+        if !ingredients.is_empty() {
+            return ingredients;
+        }
+    }
+    m.entries.iter().map(key).collect()
+}
+
+/// Groups mentions into findings. Mentions must be in document order.
+pub fn consolidate(mentions: Vec<Mention>) -> Vec<Finding> {
+    // Union-find over mentions of one role that share identity codes.
+    let n = mentions.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(p: &mut [usize], i: usize) -> usize {
+        let mut r = i;
+        while p[r] != r {
+            r = p[r];
+        }
+        let mut i = i;
+        while p[i] != r {
+            let next = p[i];
+            p[i] = r;
+            i = next;
+        }
+        r
+    }
+    let mut owner: BTreeMap<(Role, String), usize> = BTreeMap::new();
+    for (i, m) in mentions.iter().enumerate() {
+        let ids = identity_codes(m);
+        let is_drug = matches!(m.role, Role::Medication | Role::Allergy)
+            && m.entries.iter().any(is_ingredient);
+        let keys: Vec<String> = if ids.is_empty() {
+            vec![format!("text|{}", term_key(&m.text))]
+        } else if is_drug {
+            // The whole ingredient set is one key: combinations stay apart from their parts.
+            vec![ids.into_iter().collect::<Vec<_>>().join("+")]
+        } else {
+            ids.into_iter().collect()
+        };
+        for k in keys {
+            match owner.get(&(m.role, k.clone())) {
+                Some(&j) => {
+                    let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                    if a != b {
+                        parent[a.max(b)] = a.min(b);
+                    }
+                }
+                None => {
+                    owner.insert((m.role, k), i);
+                }
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<Mention>> = BTreeMap::new();
+    for (i, m) in mentions.into_iter().enumerate() {
+        let r = find(&mut parent, i);
+        groups.entry(r).or_default().push(m);
+    }
+    groups.into_values().map(finding_of).collect()
+}
+
+fn finding_of(mentions: Vec<Mention>) -> Finding {
+    let first = &mentions[0];
+    let mut codings: BTreeSet<(u8, System, u8, Coding)> = BTreeSet::new();
+    for m in &mentions {
+        for e in &m.entries {
+            let specificity = match e.tty.as_deref() {
+                Some("SCD") | Some("SBD") | Some("GPCK") | Some("BPCK") => 0,
+                Some("BN") => 2,
+                Some("IN") | Some("PIN") | Some("MIN") => 1,
+                _ => 3,
+            };
+            let system_order = match (first.role, e.system) {
+                (Role::Condition, System::Snomed) => 0,
+                (Role::Condition, System::Icd10cm) => 1,
+                (_, System::Rxnorm) => 0,
+                (_, System::Snomed) => 1,
+                (_, System::Unii) => 2,
+                _ => 3,
+            };
+            codings.insert((
+                system_order,
+                e.system,
+                specificity,
+                Coding {
+                    system: e.system,
+                    code: e.code.clone(),
+                    display: e.display.clone(),
+                },
+            ));
+        }
+    }
+    // One coding per (system, code).
+    let mut seen = BTreeSet::new();
+    let codings: Vec<Coding> = codings
+        .into_iter()
+        .map(|(_, _, _, c)| c)
+        .filter(|c| seen.insert((c.system, c.code.clone())))
+        .collect();
+    let category = first
+        .entries
+        .iter()
+        .map(|e| e.category.as_str())
+        .find(|c| matches!(*c, "medication" | "food" | "environment" | "biologic"))
+        .map(str::to_string);
+    // A present mention outweighs historical ones (the problem is on the list now); a
+    // negated finding stays negated only when no mention asserts it.
+    let assertion = mentions
+        .iter()
+        .map(|m| m.decision.assertion)
+        .min_by_key(|a| match a {
+            Assertion::Present => 0,
+            Assertion::Historical => 1,
+            Assertion::Possible => 2,
+            Assertion::Hypothetical => 3,
+            Assertion::Negated => 4,
+            Assertion::Family => 5,
+        })
+        .unwrap_or(Assertion::Present);
+    let decider = mentions.iter().find(|m| m.decision.assertion == assertion);
+    let decided_by = decider.and_then(|m| m.decision.rule.clone());
+    let implied = if mentions
+        .iter()
+        .any(|m| m.implied.is_none() && m.decision.assertion == assertion)
+    {
+        None
+    } else {
+        decider.and_then(|m| m.implied.clone())
+    };
+    Finding {
+        role: first.role,
+        codings,
+        text: first.text.clone(),
+        category,
+        assertion,
+        decided_by,
+        implied,
+        conflict: None,
+        mentions,
+    }
+}

@@ -1,0 +1,462 @@
+//! Context: is a finding asserted about this patient, now? ConText-style trigger rules
+//! (`dictionaries/context.tsv`) decide negated, possible, hypothetical, historical and family.
+//!
+//! A trigger's scope runs from the trigger toward the finding (forward, backward or both) and
+//! ends at a hard break of the key (end of sentence, table cell, `;`), at a new line that
+//! starts a new statement, at a terminating word ("but", "however"), or after a window of
+//! words. A pseudo-trigger ("no increase", "gram negative") is matched like any trigger and,
+//! being longer, hides the trigger inside it. Rules with direction `row` apply to every
+//! finding in the same line (a table row's "Resolved" / "Inactive" status cell).
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::Regex;
+
+use crate::normalize::KeyText;
+use crate::normalize::fold::term_key;
+
+static CONTEXT_TSV: &str = include_str!("../dictionaries/context.tsv");
+
+/// Words a forward trigger reaches.
+const FORWARD_WINDOW: usize = 12;
+/// Words a backward trigger reaches.
+const BACKWARD_WINDOW: usize = 6;
+
+/// A trigger's category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Category {
+    Negated,
+    Possible,
+    Historical,
+    Hypothetical,
+    Family,
+    Pseudo,
+    Terminate,
+}
+
+impl Category {
+    fn parse(s: &str) -> Option<Category> {
+        Some(match s {
+            "negated" => Category::Negated,
+            "possible" => Category::Possible,
+            "historical" => Category::Historical,
+            "hypothetical" => Category::Hypothetical,
+            "family" => Category::Family,
+            "pseudo" => Category::Pseudo,
+            "terminate" => Category::Terminate,
+            _ => return None,
+        })
+    }
+}
+
+/// Which way a trigger's scope runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Forward,
+    Backward,
+    Bidirectional,
+    Row,
+    None,
+}
+
+/// One trigger rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub trigger: String,
+    pub category: Category,
+    pub direction: Direction,
+    pub source: String,
+}
+
+/// The assertion of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Assertion {
+    Present,
+    Negated,
+    Possible,
+    Hypothetical,
+    Historical,
+    Family,
+}
+
+impl Assertion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Assertion::Present => "present",
+            Assertion::Negated => "negated",
+            Assertion::Possible => "possible",
+            Assertion::Hypothetical => "hypothetical",
+            Assertion::Historical => "historical",
+            Assertion::Family => "family",
+        }
+    }
+}
+
+/// The compiled rules.
+pub struct ContextRules {
+    pub rules: Vec<Rule>,
+    literals: AhoCorasick,
+    literal_rule: Vec<usize>,
+    regexes: Vec<(Regex, usize)>,
+}
+
+impl Default for ContextRules {
+    fn default() -> Self {
+        Self::builtin()
+    }
+}
+
+/// A trigger found on a page (key offsets).
+#[derive(Debug, Clone, Copy)]
+pub struct Hit {
+    pub start: usize,
+    pub end: usize,
+    pub rule: usize,
+}
+
+/// A page's triggers and scope breaks, computed once per page.
+#[derive(Debug, Default)]
+pub struct PageContext {
+    hits: Vec<Hit>,
+    /// Sorted key offsets at which every scope ends.
+    breaks: Vec<usize>,
+    /// Page-text offsets where lines start.
+    line_starts: Vec<usize>,
+}
+
+impl PageContext {
+    fn line(&self, key: &KeyText, i: usize) -> usize {
+        self.line_starts
+            .partition_point(|&s| s <= key.source_start(i.min(key.key.len().saturating_sub(1))))
+    }
+}
+
+/// What decided a finding's assertion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub assertion: Assertion,
+    /// "trigger 'denies' (negated, negex)" or "section Family History".
+    pub rule: Option<String>,
+}
+
+impl ContextRules {
+    /// The rules shipped in `dictionaries/context.tsv`.
+    pub fn builtin() -> ContextRules {
+        Self::from_table(CONTEXT_TSV).expect("shipped context rules are valid")
+    }
+
+    /// Compiles a rule table.
+    pub fn from_table(table: &str) -> Result<ContextRules, String> {
+        let mut rules = Vec::new();
+        for (n, line) in table.lines().enumerate().skip(1) {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let cols: Vec<&str> = line.split('\t').collect();
+            if cols.len() < 3 {
+                return Err(format!("context.tsv:{}: expected 4 columns", n + 1));
+            }
+            let category = Category::parse(cols[1])
+                .ok_or_else(|| format!("context.tsv:{}: unknown category {:?}", n + 1, cols[1]))?;
+            let direction = match cols[2] {
+                "forward" => Direction::Forward,
+                "backward" => Direction::Backward,
+                "bidirectional" => Direction::Bidirectional,
+                "row" => Direction::Row,
+                "none" => Direction::None,
+                other => {
+                    return Err(format!(
+                        "context.tsv:{}: unknown direction {other:?}",
+                        n + 1
+                    ));
+                }
+            };
+            rules.push(Rule {
+                trigger: cols[0].to_string(),
+                category,
+                direction,
+                source: cols.get(3).unwrap_or(&"").to_string(),
+            });
+        }
+        let mut patterns = Vec::new();
+        let mut literal_rule = Vec::new();
+        let mut regexes = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            if let Some(re) = r.trigger.strip_prefix("re:") {
+                let re = Regex::new(&format!("(?-u:\\b)(?:{re})(?-u:\\b)"))
+                    .map_err(|e| format!("context rule {:?}: {e}", r.trigger))?;
+                regexes.push((re, i));
+            } else {
+                let key = term_key(&r.trigger);
+                if key.is_empty() {
+                    return Err(format!("context rule {:?} has no words", r.trigger));
+                }
+                patterns.push(key);
+                literal_rule.push(i);
+            }
+        }
+        let literals = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .map_err(|e| e.to_string())?;
+        Ok(ContextRules {
+            rules,
+            literals,
+            literal_rule,
+            regexes,
+        })
+    }
+
+    /// Finds the page's triggers and scope breaks.
+    pub fn scan(&self, text: &str, key: &KeyText) -> PageContext {
+        let k = key.key.as_bytes();
+        let at_word = |s: usize, e: usize| {
+            (s == 0 || crate::normalize::is_sep(k[s - 1]))
+                && (e == k.len() || crate::normalize::is_sep(k[e]))
+        };
+        let mut hits: Vec<Hit> = Vec::new();
+        // Overlapping search so that a match failing the word check does not hide another.
+        let mut pos = 0;
+        while pos < k.len() {
+            let input = aho_corasick::Input::new(k).span(pos..k.len());
+            let Some(m) = self.literals.find(input) else {
+                break;
+            };
+            if at_word(m.start(), m.end()) {
+                hits.push(Hit {
+                    start: m.start(),
+                    end: m.end(),
+                    rule: self.literal_rule[m.pattern().as_usize()],
+                });
+                pos = m.end();
+            } else {
+                pos = m.start() + 1;
+            }
+        }
+        for (re, rule) in &self.regexes {
+            for m in re.find_iter(&key.key) {
+                if at_word(m.start(), m.end())
+                    && !hits.iter().any(|h| h.start < m.end() && m.start() < h.end)
+                {
+                    hits.push(Hit {
+                        start: m.start(),
+                        end: m.end(),
+                        rule: *rule,
+                    });
+                }
+            }
+        }
+        hits.sort_by_key(|h| (h.start, h.end));
+        let mut breaks = Vec::new();
+        for (i, &b) in k.iter().enumerate() {
+            if b == b'\n' || (b == b' ' && starts_new_statement(text, key.source_start(i))) {
+                breaks.push(i);
+            }
+        }
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        PageContext {
+            hits,
+            breaks,
+            line_starts,
+        }
+    }
+
+    /// Decides the assertion of the finding at key span `start..end`.
+    pub fn assert(&self, ctx: &PageContext, key: &KeyText, start: usize, end: usize) -> Decision {
+        let k = key.key.as_bytes();
+        let mut found: Vec<(Assertion, usize, usize)> = Vec::new(); // (assertion, distance, rule)
+        for h in &ctx.hits {
+            let rule = &self.rules[h.rule];
+            let assertion = match rule.category {
+                Category::Negated => Assertion::Negated,
+                Category::Possible => Assertion::Possible,
+                Category::Historical => Assertion::Historical,
+                Category::Hypothetical => Assertion::Hypothetical,
+                Category::Family => Assertion::Family,
+                Category::Pseudo | Category::Terminate => continue,
+            };
+            if h.start < end && start < h.end {
+                continue; // the trigger overlaps the finding itself
+            }
+            if rule.direction == Direction::Row {
+                if ctx.line(key, h.start) == ctx.line(key, start) {
+                    found.push((assertion, usize::MAX / 2, h.rule));
+                }
+                continue;
+            }
+            let forward = matches!(
+                rule.direction,
+                Direction::Forward | Direction::Bidirectional
+            );
+            let backward = matches!(
+                rule.direction,
+                Direction::Backward | Direction::Bidirectional
+            );
+            if forward && h.end <= start {
+                if let Some(d) = self.reach(ctx, k, h.end, start, FORWARD_WINDOW) {
+                    found.push((assertion, d, h.rule));
+                }
+            } else if backward
+                && h.start >= end
+                && let Some(d) = self.reach(ctx, k, end, h.start, BACKWARD_WINDOW)
+            {
+                found.push((assertion, d, h.rule));
+            }
+        }
+        // Family trumps everything (it is about someone else); then negation, hypotheticals,
+        // uncertainty, history. Within a category, the nearest trigger explains the decision.
+        found.sort_by_key(|&(a, d, _)| (priority(a), d));
+        match found.first() {
+            Some(&(assertion, _, rule)) => {
+                let r = &self.rules[rule];
+                Decision {
+                    assertion,
+                    rule: Some(format!(
+                        "trigger '{}' ({}, {})",
+                        r.trigger,
+                        assertion.as_str(),
+                        if r.source.is_empty() {
+                            "chart2fhir"
+                        } else {
+                            &r.source
+                        }
+                    )),
+                }
+            }
+            None => Decision {
+                assertion: Assertion::Present,
+                rule: None,
+            },
+        }
+    }
+
+    /// Words from `from` to `to` when no break or terminator lies between and the window
+    /// allows; `None` otherwise.
+    fn reach(
+        &self,
+        ctx: &PageContext,
+        k: &[u8],
+        from: usize,
+        to: usize,
+        window: usize,
+    ) -> Option<usize> {
+        let i = ctx.breaks.partition_point(|&b| b < from);
+        if ctx.breaks.get(i).is_some_and(|&b| b < to) {
+            return None;
+        }
+        let terminated = ctx.hits.iter().any(|h| {
+            self.rules[h.rule].category == Category::Terminate && h.start >= from && h.end <= to
+        });
+        if terminated {
+            return None;
+        }
+        let words = k[from..to]
+            .iter()
+            .filter(|&&b| b == b' ')
+            .count()
+            .saturating_sub(1);
+        (words <= window).then_some(words)
+    }
+}
+
+fn priority(a: Assertion) -> u8 {
+    match a {
+        Assertion::Family => 0,
+        Assertion::Negated => 1,
+        Assertion::Hypothetical => 2,
+        Assertion::Possible => 3,
+        Assertion::Historical => 4,
+        Assertion::Present => 5,
+    }
+}
+
+/// A line break starts a new statement when the next line begins like one (a capital, a
+/// digit, a bullet) and the line before did not end mid-phrase (with a comma or "of").
+fn starts_new_statement(text: &str, sep_offset: usize) -> bool {
+    let Some(nl) = text[sep_offset..].find('\n').map(|p| sep_offset + p) else {
+        return false;
+    };
+    // Only when the separator run actually contains the newline.
+    if text[sep_offset..nl]
+        .chars()
+        .any(|c| !c.is_whitespace() && !c.is_ascii_punctuation())
+    {
+        return false;
+    }
+    let before = text[..sep_offset].trim_end();
+    if before.ends_with(',') || before.ends_with('-') {
+        return false;
+    }
+    let next = text[nl + 1..].trim_start();
+    next.chars().next().is_some_and(|c| {
+        c.is_uppercase() || c.is_ascii_digit() || matches!(c, '-' | '*' | '\u{2022}')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> ContextRules {
+        ContextRules::from_table(
+            "trigger\tcategory\tdirection\tsource\n\
+             no\tnegated\tforward\tnegex\n\
+             denies\tnegated\tforward\tnegex\n\
+             no increase\tpseudo\tnone\tnegex\n\
+             but\tterminate\tnone\tnegex\n\
+             ruled out\tnegated\tbackward\tnegex\n\
+             mother\tfamily\tbidirectional\tgencontext\n\
+             history of\thistorical\tforward\tgencontext\n\
+             resolved\thistorical\trow\tchart2fhir\n\
+             re:r o|rule out\tpossible\tforward\tchart2fhir\n",
+        )
+        .unwrap()
+    }
+
+    fn check(text: &str, target: &str) -> Assertion {
+        let r = rules();
+        let key = KeyText::new(text);
+        let ctx = r.scan(text, &key);
+        let tk = term_key(target);
+        let s = key.key.find(&tk).expect("target in key");
+        r.assert(&ctx, &key, s, s + tk.len()).assertion
+    }
+
+    #[test]
+    fn assertion_table() {
+        let cases = [
+            (
+                "Patient denies chest pain.",
+                "chest pain",
+                Assertion::Negated,
+            ),
+            ("No fever, chills, or cough.", "cough", Assertion::Negated),
+            ("No increase in dyspnea.", "dyspnea", Assertion::Present),
+            ("No fever but has cough.", "cough", Assertion::Present),
+            ("No fever. Cough present.", "cough", Assertion::Present),
+            (
+                "Pulmonary embolism ruled out.",
+                "pulmonary embolism",
+                Assertion::Negated,
+            ),
+            (
+                "Mother had breast cancer.",
+                "breast cancer",
+                Assertion::Family,
+            ),
+            ("History of asthma.", "asthma", Assertion::Historical),
+            ("R/O pneumonia", "pneumonia", Assertion::Possible),
+            ("Asthma\t2010\tResolved", "asthma", Assertion::Historical),
+            (
+                "Asthma\t2010\tActive\nEczema\tResolved",
+                "asthma",
+                Assertion::Present,
+            ),
+            ("Hypertension", "hypertension", Assertion::Present),
+        ];
+        for (text, target, want) in cases {
+            assert_eq!(check(text, target), want, "{text:?} / {target:?}");
+        }
+    }
+}

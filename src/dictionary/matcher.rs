@@ -1,0 +1,210 @@
+//! Match: every dictionary term on a page, leftmost-longest, starting and ending on word
+//! boundaries of the page's key (see [`crate::normalize`]).
+//!
+//! At each word start the term automaton is walked as far as the text allows; the longest
+//! term that also passes its row filters (letter case for abbreviations) wins and the scan
+//! resumes after it. Filters are applied before choosing, so an abbreviation written in the
+//! wrong case gives way to a shorter term instead of hiding it.
+
+use super::{Dictionary, Entry, Group};
+use crate::normalize::KeyText;
+
+/// A dictionary term found in a page.
+#[derive(Debug, Clone)]
+pub struct TermMatch {
+    /// Span in the page's key.
+    pub key_start: usize,
+    pub key_end: usize,
+    /// Span in the page's text (bytes).
+    pub start: usize,
+    pub end: usize,
+    /// The rows of every table that name this term.
+    pub entries: Vec<Entry>,
+}
+
+/// Finds the terms of `dict` in a page.
+pub fn find_terms(dict: &Dictionary, text: &str, key: &KeyText) -> Vec<TermMatch> {
+    let bytes = key.key.as_bytes();
+    let mut found = Vec::new();
+    let mut resume = 0;
+    let mut candidates: Vec<(usize, Group)> = Vec::new();
+    for start in key.word_starts() {
+        if start < resume {
+            continue;
+        }
+        candidates.clear();
+        dict.prefixes(bytes, start, &mut candidates);
+        if candidates.is_empty() {
+            continue;
+        }
+        candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
+        let mut i = 0;
+        while i < candidates.len() {
+            let end = candidates[i].0;
+            let mut entries = Vec::new();
+            while i < candidates.len() && candidates[i].0 == end {
+                entries.extend(dict.entries(candidates[i].1));
+                i += 1;
+            }
+            let (s, e) = key.source_span(start, end);
+            let written = &text[s..e];
+            entries.retain(|entry| !entry.case_sensitive || same_letters(written, &entry.term));
+            if !entries.is_empty() {
+                found.push(TermMatch {
+                    key_start: start,
+                    key_end: end,
+                    start: s,
+                    end: e,
+                    entries,
+                });
+                resume = end;
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// Letters and digits equal, case included (punctuation and spacing ignored).
+fn same_letters(a: &str, b: &str) -> bool {
+    a.chars()
+        .filter(|c| c.is_alphanumeric())
+        .eq(b.chars().filter(|c| c.is_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn dict(rows: &str) -> Dictionary {
+        let mut d = Dictionary {
+            builtin: fst::Map::new(fst::MapBuilder::memory().into_inner().unwrap().leak() as &[u8])
+                .unwrap(),
+            files: Vec::new(),
+            user: Default::default(),
+        };
+        let table = format!("term\tkind\tsystem\tcode\tdisplay\tcategory\tflags\n{rows}");
+        d.add_table(Path::new("test.tsv"), &table).unwrap();
+        d
+    }
+
+    fn found(d: &Dictionary, text: &str) -> Vec<(String, String)> {
+        let key = KeyText::new(text);
+        find_terms(d, text, &key)
+            .into_iter()
+            .map(|m| (text[m.start..m.end].to_string(), m.entries[0].code.clone()))
+            .collect()
+    }
+
+    struct Case {
+        name: &'static str,
+        text: &'static str,
+        expect: &'static [(&'static str, &'static str)],
+    }
+
+    const ROWS: &str = "\
+atrial fibrillation\tcondition\tsnomed\t49436004\tAtrial fibrillation\tdisorder\t
+a-fib\tcondition\tsnomed\t49436004\tAtrial fibrillation\tdisorder\t
+fibrillation\tcondition\tsnomed\t40593004\tFibrillation\tfinding\t
+MS\tcondition\tsnomed\t24700007\tMultiple sclerosis\tdisorder\tcs
+ms contin\tmedication\trxnorm\t892297\tMS Contin\tmedication\ttty=BN
+penicillin\tmedication\trxnorm\t7980\tpenicillin G\tmedication\ttty=IN
+penicillin g benzathine\tmedication\trxnorm\t7982\tpenicillin G benzathine\tmedication\ttty=IN
+shortness of breath\treaction\tsnomed\t267036007\tDyspnea\t\t
+Sjögren's syndrome\tcondition\tsnomed\t83901003\tSjogren's syndrome\tdisorder\t
+";
+
+    const CASES: &[Case] = &[
+        Case {
+            name: "longest wins",
+            text: "Atrial fibrillation, chronic",
+            expect: &[("Atrial fibrillation", "49436004")],
+        },
+        Case {
+            name: "shorter when longer absent",
+            text: "ventricular fibrillation",
+            expect: &[("fibrillation", "40593004")],
+        },
+        Case {
+            name: "hyphen folds",
+            text: "hx of A-Fib",
+            expect: &[("A-Fib", "49436004")],
+        },
+        Case {
+            name: "word boundary at start",
+            text: "nonpenicillin",
+            expect: &[],
+        },
+        Case {
+            name: "word boundary at end",
+            text: "penicillins",
+            expect: &[],
+        },
+        Case {
+            name: "case-sensitive abbreviation",
+            text: "MS since 2001",
+            expect: &[("MS", "24700007")],
+        },
+        Case {
+            name: "abbreviation in lower case is a word",
+            text: "ms smith",
+            expect: &[],
+        },
+        Case {
+            name: "brand beats abbreviation",
+            text: "ms contin 15 mg",
+            expect: &[("ms contin", "892297")],
+        },
+        Case {
+            name: "wrapped cell line",
+            text: "Shortness of\nbreath",
+            expect: &[("Shortness of\nbreath", "267036007")],
+        },
+        Case {
+            name: "no match across a table cell",
+            text: "Shortness of\tbreath",
+            expect: &[],
+        },
+        Case {
+            name: "no match across a sentence",
+            text: "Penicillin. Benzathine",
+            expect: &[("Penicillin", "7980")],
+        },
+        Case {
+            name: "longest drug name",
+            text: "PENICILLIN G BENZATHINE\thives",
+            expect: &[("PENICILLIN G BENZATHINE", "7982")],
+        },
+        Case {
+            name: "diacritics and apostrophes",
+            text: "Sjogrens syndrome",
+            expect: &[("Sjogrens syndrome", "83901003")],
+        },
+        Case {
+            name: "two terms",
+            text: "a-fib; penicillin",
+            expect: &[("a-fib", "49436004"), ("penicillin", "7980")],
+        },
+    ];
+
+    #[test]
+    fn match_table() {
+        let d = dict(ROWS);
+        for case in CASES {
+            let got = found(&d, case.text);
+            let want: Vec<(String, String)> = case
+                .expect
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect();
+            assert_eq!(got, want, "case {:?}", case.name);
+        }
+    }
+
+    #[test]
+    fn dictionary_types_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Dictionary>();
+    }
+}

@@ -1,0 +1,461 @@
+//! FHIR R4 output: findings → resources in a Bundle, with deterministic ids and the evidence
+//! (page, character span, words as written) of every finding in an extension.
+//!
+//! Statuses (documented in `chart2fhir extract --help`):
+//! - AllergyIntolerance: present → active/confirmed; negated → verificationStatus refuted;
+//!   possible → unconfirmed; historical/resolved → clinicalStatus resolved; "no known
+//!   allergies" → code SNOMED CT 716186003 (409137002 for drugs, …).
+//! - Condition: present → active/confirmed; historical → inactive (resolved when a section or
+//!   row says resolved); negated, possible and hypothetical ones are left out unless
+//!   `include_unasserted`, then refuted / provisional.
+//! - MedicationStatement: active; discontinued → stopped; historical or administered →
+//!   completed; negated ("not taking") → not-taken.
+
+pub mod ids;
+pub mod types;
+
+use crate::consolidate::Finding;
+use crate::context::Assertion;
+use crate::dictionary::System;
+use crate::mention::Role;
+use crate::pipeline::Extraction;
+use types::*;
+
+/// Base of chart2fhir's extension URLs.
+pub const EXTENSION_BASE: &str = "http://chart2fhir.org/fhir/StructureDefinition/";
+
+/// Bundle type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BundleKind {
+    /// A set of resources to look at.
+    #[default]
+    Collection,
+    /// Entries with `request` (PUT Type/id) for a FHIR server to apply as is.
+    Transaction,
+}
+
+/// Who the resources are about.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum PatientLink {
+    /// A Patient resource from the document header (or a placeholder).
+    #[default]
+    FromDocument,
+    /// An existing Patient, by reference (`Patient/123`).
+    Reference(String),
+    /// A Patient matched on the server by identifier (conditional create in a transaction).
+    Identifier { system: String, value: String },
+}
+
+/// How to write the bundle.
+#[derive(Debug, Clone, Default)]
+pub struct BundleOptions {
+    pub kind: BundleKind,
+    pub patient: PatientLink,
+    /// Also emit negated / possible / hypothetical conditions (refuted / provisional).
+    pub include_unasserted: bool,
+    /// `Provenance.recorded` (an instant); deterministic by default (see the CLI).
+    pub recorded: String,
+}
+
+const CLINICAL_AI: &str = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical";
+const VERIFY_AI: &str = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification";
+const CLINICAL_COND: &str = "http://terminology.hl7.org/CodeSystem/condition-clinical";
+const VERIFY_COND: &str = "http://terminology.hl7.org/CodeSystem/condition-ver-status";
+const COND_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/condition-category";
+
+fn status(system: &str, code: &str) -> CodeableConcept {
+    let display = {
+        let mut c = code.chars();
+        match c.next() {
+            Some(f) => f
+                .to_uppercase()
+                .chain(c)
+                .collect::<String>()
+                .replace('-', " "),
+            None => String::new(),
+        }
+    };
+    CodeableConcept::code(system, code, &display)
+}
+
+fn concept(f: &Finding) -> CodeableConcept {
+    CodeableConcept {
+        coding: f
+            .codings
+            .iter()
+            .map(|c| Coding::new(c.system.uri(), &c.code, Some(&c.display)))
+            .collect(),
+        text: Some(collapse_ws(&f.text)),
+    }
+}
+
+/// "Shortness of\nbreath" → "Shortness of breath".
+pub fn collapse_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn evidence(f: &Finding) -> Vec<Extension> {
+    let mut out: Vec<Extension> = f
+        .mentions
+        .iter()
+        .map(|m| {
+            let mut parts = vec![
+                Extension::integer("page", m.page as i64),
+                Extension::integer("start", m.char_start as i64),
+                Extension::integer("end", m.char_end as i64),
+                Extension::string("text", &m.text),
+            ];
+            if let Some((header, _)) = &m.section {
+                parts.push(Extension::string("section", header));
+            }
+            parts.push(Extension::code("assertion", m.decision.assertion.as_str()));
+            if let Some(rule) = &m.decision.rule {
+                parts.push(Extension::string("rule", rule));
+            }
+            parts.push(Extension::decimal("confidence", m.confidence));
+            Extension::complex(&format!("{EXTENSION_BASE}evidence"), parts)
+        })
+        .collect();
+    if let Some(c) = &f.conflict {
+        out.push(Extension::string(&format!("{EXTENSION_BASE}conflict"), c));
+    }
+    out
+}
+
+/// Whether a finding goes into the bundle.
+pub fn emitted(f: &Finding, include_unasserted: bool) -> bool {
+    match (f.role, f.assertion) {
+        (_, Assertion::Family) => false,
+        (Role::Condition, Assertion::Negated | Assertion::Possible | Assertion::Hypothetical) => {
+            include_unasserted
+        }
+        (Role::Medication, Assertion::Possible | Assertion::Hypothetical) => include_unasserted,
+        _ => true,
+    }
+}
+
+struct Ids {
+    doc: String,
+}
+
+impl Ids {
+    fn of(&self, kind: &str, key: &str) -> String {
+        ids::uuid(kind, &[&self.doc, key])
+    }
+}
+
+/// Builds the bundle for one document.
+pub fn bundle(x: &Extraction, opts: &BundleOptions) -> Bundle {
+    let ids = Ids {
+        doc: x.document.sha256_hex(),
+    };
+    let mut entries: Vec<Resource> = Vec::new();
+
+    // Who it is about.
+    let p = &x.patient.patient;
+    let (patient_ref, patient_resource) = match &opts.patient {
+        PatientLink::Reference(r) => (Reference::to(r), None),
+        link => {
+            let identity = match link {
+                PatientLink::Identifier { system, value } => format!("identifier|{system}|{value}"),
+                _ if p.name.is_some() && p.birth_date.is_some() => format!(
+                    "person|{}|{}|{}",
+                    crate::normalize::fold::term_key(p.name.as_deref().unwrap_or("")),
+                    p.birth_date.as_deref().unwrap_or(""),
+                    p.mrn.as_deref().unwrap_or("")
+                ),
+                _ => format!("document|{}", ids.doc),
+            };
+            let id = ids::uuid("Patient", &[&identity]);
+            let mut identifier = Vec::new();
+            if let PatientLink::Identifier { system, value } = link {
+                identifier.push(Identifier {
+                    kind: None,
+                    system: Some(system.clone()),
+                    value: value.clone(),
+                });
+            }
+            if let Some(mrn) = &p.mrn {
+                identifier.push(Identifier {
+                    kind: Some(CodeableConcept::code(
+                        "http://terminology.hl7.org/CodeSystem/v2-0203",
+                        "MR",
+                        "Medical record number",
+                    )),
+                    system: None,
+                    value: mrn.clone(),
+                });
+            }
+            let placeholder = p.is_empty() && matches!(link, PatientLink::FromDocument);
+            let resource = Patient {
+                resource_type: "Patient",
+                id: id.clone(),
+                meta: placeholder.then(|| Meta {
+                    tag: vec![Coding::new(
+                        &format!("{EXTENSION_BASE}tag"),
+                        "placeholder-patient",
+                        Some("The document names no patient; replace this placeholder or pass --patient-id"),
+                    )],
+                }),
+                extension: Vec::new(),
+                identifier,
+                name: p
+                    .name
+                    .as_ref()
+                    .map(|n| vec![human_name(n)])
+                    .unwrap_or_default(),
+                gender: p.gender.map(|g| g.as_str()),
+                birth_date: p.birth_date.clone(),
+            };
+            (Reference::to(&format!("urn:uuid:{id}")), Some(resource))
+        }
+    };
+    if let Some(r) = patient_resource {
+        entries.push(Resource::Patient(r));
+    }
+
+    // The source file.
+    let doc_id = ids.of("DocumentReference", "source");
+    let doc_ref = Reference::to(&format!("urn:uuid:{doc_id}"));
+    entries.push(Resource::DocumentReference(DocumentReference {
+        resource_type: "DocumentReference",
+        id: doc_id,
+        extension: vec![Extension::integer(
+            &format!("{EXTENSION_BASE}page-count"),
+            x.page_count as i64,
+        )],
+        status: "current",
+        subject: Some(patient_ref.clone()),
+        description: Some(format!(
+            "Source document read by chart2fhir {}",
+            env!("CARGO_PKG_VERSION")
+        )),
+        content: vec![DocumentContent {
+            attachment: Attachment {
+                content_type: x.document.content_type.to_string(),
+                size: x.document.size,
+                hash: x.document.sha1_base64(),
+                title: x.document.file_name.clone(),
+            },
+        }],
+    }));
+
+    // The findings.
+    let mut targets = Vec::new();
+    for f in x
+        .findings
+        .iter()
+        .filter(|f| emitted(f, opts.include_unasserted))
+    {
+        let key = f.identity();
+        let resource = match f.role {
+            Role::Allergy | Role::NoKnownAllergy => Resource::AllergyIntolerance(allergy(
+                f,
+                ids.of("AllergyIntolerance", &key),
+                &patient_ref,
+            )),
+            Role::Medication => Resource::MedicationStatement(medication(
+                f,
+                ids.of("MedicationStatement", &key),
+                &patient_ref,
+                &doc_ref,
+            )),
+            Role::Condition => Resource::Condition(condition(
+                f,
+                ids.of("Condition", &key),
+                &patient_ref,
+                &doc_ref,
+            )),
+        };
+        targets.push(Reference::to(&format!("urn:uuid:{}", resource.id())));
+        entries.push(resource);
+    }
+
+    // Who made them.
+    let device_id = ids::uuid("Device", &[env!("CARGO_PKG_VERSION")]);
+    entries.push(Resource::Device(Device {
+        resource_type: "Device",
+        id: device_id.clone(),
+        device_name: vec![DeviceName {
+            name: "chart2fhir".into(),
+            kind: "manufacturer-name",
+        }],
+        version: vec![DeviceVersion {
+            value: env!("CARGO_PKG_VERSION").into(),
+        }],
+    }));
+    if matches!(
+        opts.patient,
+        PatientLink::FromDocument | PatientLink::Identifier { .. }
+    ) {
+        targets.insert(0, patient_ref.clone());
+    }
+    if !targets.is_empty() {
+        entries.push(Resource::Provenance(Provenance {
+            resource_type: "Provenance",
+            id: ids.of("Provenance", "extraction"),
+            target: targets,
+            recorded: opts.recorded.clone(),
+            agent: vec![ProvenanceAgent {
+                kind: CodeableConcept::code(
+                    "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                    "assembler",
+                    "Assembler",
+                ),
+                who: Reference::to(&format!("urn:uuid:{device_id}")),
+            }],
+            entity: vec![ProvenanceEntity {
+                role: "source",
+                what: doc_ref.clone(),
+            }],
+        }));
+    }
+
+    let kind = opts.kind;
+    Bundle {
+        resource_type: "Bundle",
+        id: ids.of(
+            "Bundle",
+            match kind {
+                BundleKind::Collection => "collection",
+                BundleKind::Transaction => "transaction",
+            },
+        ),
+        kind: match kind {
+            BundleKind::Collection => "collection",
+            BundleKind::Transaction => "transaction",
+        },
+        entry: entries
+            .into_iter()
+            .map(|r| {
+                let request = match (kind, &r, &opts.patient) {
+                    (BundleKind::Collection, _, _) => None,
+                    (
+                        BundleKind::Transaction,
+                        Resource::Patient(_),
+                        PatientLink::Identifier { system, value },
+                    ) => Some(Request {
+                        method: "POST",
+                        url: format!("Patient?identifier={system}|{value}"),
+                    }),
+                    (BundleKind::Transaction, r, _) => Some(Request {
+                        method: "PUT",
+                        url: format!("{}/{}", r.resource_type(), r.id()),
+                    }),
+                };
+                BundleEntry {
+                    full_url: format!("urn:uuid:{}", r.id()),
+                    resource: r,
+                    request,
+                }
+            })
+            .collect(),
+    }
+}
+
+fn human_name(n: &str) -> HumanName {
+    let (family, given) = if let Some((fam, giv)) = n.split_once(',') {
+        (
+            Some(fam.trim().to_string()),
+            giv.split_whitespace().map(str::to_string).collect(),
+        )
+    } else {
+        let mut words: Vec<String> = n.split_whitespace().map(str::to_string).collect();
+        let family = words.pop();
+        (family, words)
+    };
+    HumanName {
+        text: n.to_string(),
+        family,
+        given,
+    }
+}
+
+fn allergy(f: &Finding, id: String, patient: &Reference) -> AllergyIntolerance {
+    let nka = f.role == Role::NoKnownAllergy;
+    let (clinical, verification) = match f.assertion {
+        Assertion::Negated => ("inactive", "refuted"),
+        Assertion::Possible | Assertion::Hypothetical => ("active", "unconfirmed"),
+        Assertion::Historical => ("resolved", "confirmed"),
+        _ => ("active", "confirmed"),
+    };
+    let category = if nka {
+        Vec::new()
+    } else {
+        f.category
+            .clone()
+            .or_else(|| {
+                f.codings
+                    .iter()
+                    .any(|c| c.system == System::Rxnorm)
+                    .then(|| "medication".to_string())
+            })
+            .into_iter()
+            .collect()
+    };
+    AllergyIntolerance {
+        resource_type: "AllergyIntolerance",
+        id,
+        extension: evidence(f),
+        clinical_status: Some(status(CLINICAL_AI, clinical)),
+        verification_status: status(VERIFY_AI, verification),
+        kind: (!nka).then_some("allergy"),
+        category,
+        criticality: None,
+        code: concept(f),
+        patient: patient.clone(),
+        reaction: Vec::new(),
+    }
+}
+
+fn medication(
+    f: &Finding,
+    id: String,
+    patient: &Reference,
+    doc: &Reference,
+) -> MedicationStatement {
+    let status = match (f.assertion, f.implied.as_deref()) {
+        (Assertion::Negated, _) => "not-taken",
+        (_, Some("stopped")) => "stopped",
+        (_, Some("completed")) | (Assertion::Historical, _) => "completed",
+        _ => "active",
+    };
+    MedicationStatement {
+        resource_type: "MedicationStatement",
+        id,
+        extension: evidence(f),
+        status,
+        medication_codeable_concept: concept(f),
+        subject: patient.clone(),
+        effective_period: None,
+        derived_from: vec![doc.clone()],
+        dosage: Vec::new(),
+    }
+}
+
+fn condition(f: &Finding, id: String, patient: &Reference, doc: &Reference) -> Condition {
+    let (clinical, verification) = match (f.assertion, f.implied.as_deref()) {
+        (Assertion::Negated, _) => ("inactive", "refuted"),
+        (Assertion::Possible | Assertion::Hypothetical, _) => ("active", "provisional"),
+        (Assertion::Historical, Some("resolved")) => ("resolved", "confirmed"),
+        (Assertion::Historical, _) => ("inactive", "confirmed"),
+        _ => ("active", "confirmed"),
+    };
+    Condition {
+        resource_type: "Condition",
+        id,
+        extension: evidence(f),
+        clinical_status: Some(status(CLINICAL_COND, clinical)),
+        verification_status: status(VERIFY_COND, verification),
+        category: vec![CodeableConcept::code(
+            COND_CATEGORY,
+            "problem-list-item",
+            "Problem List Item",
+        )],
+        code: concept(f),
+        subject: patient.clone(),
+        evidence: vec![ConditionEvidence {
+            detail: vec![doc.clone()],
+        }],
+    }
+}

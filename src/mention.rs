@@ -1,0 +1,59 @@
+//! Mentions: a dictionary term at a place in the document, with the role its section gives it
+//! (a drug under "Allergies" is an allergen) and the assertion its context gives it.
+
+use crate::context::Decision;
+use crate::dictionary::Entry;
+
+/// What a mention stands for in the patient's record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    Allergy,
+    Medication,
+    Condition,
+    /// "No known allergies", "NKDA": a statement about allergies, not an allergen.
+    NoKnownAllergy,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Allergy => "allergy",
+            Role::Medication => "medication",
+            Role::Condition => "condition",
+            Role::NoKnownAllergy => "no-known-allergy",
+        }
+    }
+}
+
+/// One place in the document that names a finding.
+#[derive(Debug, Clone)]
+pub struct Mention {
+    pub role: Role,
+    /// 1-based page number.
+    pub page: u32,
+    /// Byte span in the page's text.
+    pub start: usize,
+    pub end: usize,
+    /// The same span in characters (Unicode scalar values), as the evidence reports it.
+    pub char_start: usize,
+    pub char_end: usize,
+    /// The words as written.
+    pub text: String,
+    /// The dictionary rows that give the concept and its codes.
+    pub entries: Vec<Entry>,
+    /// The section header as written, and its kind.
+    pub section: Option<(String, String)>,
+    /// Index of the section occurrence in the document (one table, one list).
+    pub section_index: Option<usize>,
+    /// What the context says, and which rule said it.
+    pub decision: Decision,
+    /// What the section implies ("stopped", "resolved" …), when it decided the status.
+    pub implied: Option<String>,
+    /// 1.0 for an exact dictionary match; lower for OCR-tolerant matches.
+    pub confidence: f32,
+    /// End of the line / table row the mention stands in (page-text byte offset), for
+    /// attributes that sit in the same row (dose, reaction, status).
+    pub row_end: usize,
+    /// Start of that line.
+    pub row_start: usize,
+}

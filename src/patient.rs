@@ -1,0 +1,374 @@
+//! Patient: who the document is about, from its header lines ("Patient: …", "DOB: …",
+//! "Sex: …", "MRN: …", a face sheet's label/value cells, a cover sheet's "Re: NAME DOB …").
+//!
+//! A packet may hold several documents; each names its patient. When two name different
+//! people (different birth dates, or names that share nothing), that is reported as a
+//! conflict: mixing two people's records is the worst failure this tool can make.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Administrative gender (FHIR `Patient.gender`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gender {
+    Female,
+    Male,
+    Other,
+    Unknown,
+}
+
+impl Gender {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gender::Female => "female",
+            Gender::Male => "male",
+            Gender::Other => "other",
+            Gender::Unknown => "unknown",
+        }
+    }
+}
+
+/// What one document header says about the patient.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PatientInfo {
+    /// The name as written (PHI: never logged).
+    pub name: Option<String>,
+    /// ISO date `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
+    pub gender: Option<Gender>,
+    /// Medical record number as written.
+    pub mrn: Option<String>,
+    /// Pages the facts were read from.
+    pub pages: Vec<u32>,
+}
+
+impl PatientInfo {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.birth_date.is_none() && self.mrn.is_none()
+    }
+}
+
+/// The patient of a whole document, and any conflict between its headers.
+#[derive(Debug, Clone, Default)]
+pub struct PatientSummary {
+    pub patient: PatientInfo,
+    /// Set when headers name different people; says which pages, never the names.
+    pub conflict: Option<String>,
+}
+
+static LABELLED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)^\s*
+        (?P<label>patient\s*name|patient|name\s+of\s+patient|date\s+of\s+birth|birth\s*date|d\.?o\.?b\.?
+          |sex|gender|administrative\s+gender|mrn|medical\s+record\s+(?:number|no\.?|\#)|mrn\s*\#|patient\s+id)
+        \s*(?::|\t|\s{2,})\s*(?P<value>[^\t\n]+?)\s*(?:\t|$)",
+    )
+    .expect("valid regex")
+});
+
+static RE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*re\s*:\s*(?P<name>[^\t\n]+?)\s+dob\s*:?\s*(?P<dob>[0-9/.\-]+)")
+        .expect("valid regex")
+});
+
+static INLINE_DOB: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:\bdob|date\s+of\s+birth)\s*:?\s*(?P<dob>[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4})")
+        .expect("valid regex")
+});
+
+/// Reads the patient facts of one page.
+pub fn read_page(text: &str, page: u32) -> PatientInfo {
+    let mut info = PatientInfo::default();
+    for line in text.lines().take(60) {
+        if let Some(c) = RE_LINE.captures(line) {
+            set(&mut info.name, clean_name(&c["name"]));
+            set(&mut info.birth_date, parse_date(&c["dob"]));
+        }
+        // A line may hold two label/value pairs side by side ("DOB: … Sex: Male").
+        for cell in split_pairs(line) {
+            let Some(c) = LABELLED.captures(&cell) else {
+                continue;
+            };
+            let label = c["label"].to_ascii_lowercase();
+            let value = c["value"].trim();
+            if label.starts_with("patient") && !label.contains("id") || label.contains("name") {
+                set(&mut info.name, clean_name(value));
+            } else if label.contains("birth") || label.starts_with('d') {
+                set(&mut info.birth_date, parse_date(value));
+            } else if label.contains("sex") || label.contains("gender") {
+                set(&mut info.gender, parse_gender(value));
+            } else {
+                set(&mut info.mrn, clean_id(value));
+            }
+        }
+        if info.birth_date.is_none()
+            && let Some(c) = INLINE_DOB.captures(line)
+        {
+            set(&mut info.birth_date, parse_date(&c["dob"]));
+        }
+    }
+    if !info.is_empty() {
+        info.pages.push(page);
+    }
+    info
+}
+
+fn set<T>(slot: &mut Option<T>, value: Option<T>) {
+    if slot.is_none() {
+        *slot = value;
+    }
+}
+
+/// Splits "DOB: 09/16/1979 Sex: Female" into "DOB: 09/16/1979" and "Sex: Female"; tabs too.
+fn split_pairs(line: &str) -> Vec<String> {
+    static NEXT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\s(sex|gender|mrn|dob|date of birth)\s*:").expect("valid regex")
+    });
+    let mut out = Vec::new();
+    let cells: Vec<&str> = line.split('\t').collect();
+    let mut i = 0;
+    while i < cells.len() {
+        let cell = cells[i];
+        // Face sheets: "Patient<TAB>James Smith".
+        let joined = if i + 1 < cells.len() && !cell.contains(':') {
+            format!("{}\t{}", cell, cells[i + 1])
+        } else {
+            cell.to_string()
+        };
+        let mut start = 0;
+        for m in NEXT_LABEL.find_iter(cell) {
+            out.push(cell[start..m.start()].to_string());
+            start = m.start() + 1;
+        }
+        if start == 0 {
+            out.push(joined);
+        } else {
+            out.push(cell[start..].to_string());
+        }
+        i += 1;
+    }
+    out
+}
+
+fn clean_name(s: &str) -> Option<String> {
+    let s = s.trim().trim_end_matches([',', '.', ';']);
+    let words: Vec<&str> = s.split_whitespace().collect();
+    if words.is_empty() || words.len() > 6 || s.chars().filter(|c| c.is_alphabetic()).count() < 2 {
+        return None;
+    }
+    let lower = s.to_ascii_lowercase();
+    if ["unknown", "not available", "information", "summary", "name"]
+        .iter()
+        .any(|w| lower == *w)
+    {
+        return None;
+    }
+    Some(words.join(" "))
+}
+
+fn clean_id(s: &str) -> Option<String> {
+    let s = s.trim().trim_start_matches('#').trim();
+    (s.len() >= 2 && s.len() <= 64 && s.chars().any(|c| c.is_ascii_alphanumeric()))
+        .then(|| s.split_whitespace().next().unwrap_or(s).to_string())
+}
+
+fn parse_gender(s: &str) -> Option<Gender> {
+    let w = s.split_whitespace().next()?.to_ascii_lowercase();
+    Some(match w.trim_matches(|c: char| !c.is_alphabetic()) {
+        "female" | "f" | "woman" => Gender::Female,
+        "male" | "m" | "man" => Gender::Male,
+        "other" | "nonbinary" | "non-binary" => Gender::Other,
+        "unknown" | "u" | "unk" => Gender::Unknown,
+        _ => return None,
+    })
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// Parses a written date into `YYYY-MM-DD`: "09/05/2011", "Sep 5, 2011", "2011-09-05",
+/// "September 5, 2011", "05-Sep-2011". US month/day order for slashed dates.
+pub fn parse_date(s: &str) -> Option<String> {
+    static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})").expect("valid regex")
+    });
+    static WORDY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^\s*(?:(\d{1,2})[\s\-]+)?([a-z]{3,9})\.?[\s\-]+(\d{1,2})?,?\s*(\d{4})")
+            .expect("valid regex")
+    });
+    let s = s.trim();
+    let (y, m, d) = if let Some(c) = NUMERIC.captures(s) {
+        let a: u32 = c[1].parse().ok()?;
+        let b: u32 = c[2].parse().ok()?;
+        let z: u32 = c[3].parse().ok()?;
+        if c[1].len() == 4 {
+            (a, b, z)
+        } else if c[3].len() == 4 {
+            (z, a, b)
+        } else {
+            return None;
+        }
+    } else if let Some(c) = WORDY.captures(s) {
+        let month = MONTHS
+            .iter()
+            .position(|m| c[2].to_ascii_lowercase().starts_with(m))? as u32
+            + 1;
+        let day: u32 = c
+            .get(1)
+            .or(c.get(3))
+            .and_then(|d| d.as_str().parse().ok())?;
+        (c[4].parse().ok()?, month, day)
+    } else {
+        return None;
+    };
+    if !(1850..=2100).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    Some(format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// Merges the per-page facts of a document and looks for conflicts.
+pub fn summarize(pages: &[PatientInfo]) -> PatientSummary {
+    let mut summary = PatientSummary::default();
+    let found: Vec<&PatientInfo> = pages.iter().filter(|p| !p.is_empty()).collect();
+    for p in &found {
+        let s = &mut summary.patient;
+        set(&mut s.name, p.name.clone());
+        set(&mut s.birth_date, p.birth_date.clone());
+        set(&mut s.gender, p.gender);
+        set(&mut s.mrn, p.mrn.clone());
+        s.pages.extend(&p.pages);
+    }
+    let first_dob = found
+        .iter()
+        .find_map(|p| p.birth_date.as_ref().map(|d| (d, p.pages[0])));
+    let first_name = found
+        .iter()
+        .find_map(|p| p.name.as_ref().map(|n| (n, p.pages[0])));
+    for p in &found {
+        if let (Some((d0, p0)), Some(d)) = (first_dob, &p.birth_date)
+            && d0 != d
+        {
+            summary.conflict = Some(format!(
+                "pages {p0} and {} give different birth dates for the patient",
+                p.pages[0]
+            ));
+            return summary;
+        }
+        if let (Some((n0, p0)), Some(n)) = (first_name, &p.name)
+            && !same_person_name(n0, n)
+        {
+            summary.conflict = Some(format!(
+                "pages {p0} and {} name different patients",
+                p.pages[0]
+            ));
+            return summary;
+        }
+    }
+    summary
+}
+
+/// Names written differently ("JAMES SMITH", "Smith, James", OCR'd "Jarnes Srnith") match when
+/// most of their words match within a small edit distance.
+fn same_person_name(a: &str, b: &str) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() >= 2)
+            .map(|w| w.to_lowercase())
+            .collect()
+    };
+    let (wa, wb) = (words(a), words(b));
+    if wa.is_empty() || wb.is_empty() {
+        return true;
+    }
+    let matched = wa
+        .iter()
+        .filter(|x| {
+            wb.iter()
+                .any(|y| edit_distance(x, y) <= (x.len().max(y.len()) / 4).max(1))
+        })
+        .count();
+    matched * 2 > wa.len().min(wb.len())
+}
+
+/// Levenshtein distance (short strings only).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("09/05/2011").as_deref(), Some("2011-09-05"));
+        assert_eq!(parse_date("Sep 5, 2011").as_deref(), Some("2011-09-05"));
+        assert_eq!(parse_date("2011-09-05").as_deref(), Some("2011-09-05"));
+        assert_eq!(
+            parse_date("September 16, 1979").as_deref(),
+            Some("1979-09-16")
+        );
+        assert_eq!(parse_date("05-Sep-2011").as_deref(), Some("2011-09-05"));
+        assert_eq!(parse_date("13/45/2011"), None);
+        assert_eq!(parse_date("no date"), None);
+    }
+
+    #[test]
+    fn header_styles() {
+        let p = read_page(
+            "Patient: TEST0412 KOLAGANI\nDate of Birth: 04/12/1999 Sex: Male\nMRN: 78016\n",
+            2,
+        );
+        assert_eq!(p.name.as_deref(), Some("TEST0412 KOLAGANI"));
+        assert_eq!(p.birth_date.as_deref(), Some("1999-04-12"));
+        assert_eq!(p.gender, Some(Gender::Male));
+        assert_eq!(p.mrn.as_deref(), Some("78016"));
+
+        let p = read_page(
+            "PATIENT FACE SHEET\nPatient\tJames Smith\nDate of birth\tSep 5, 2011\nSex\tMale\nMRN\t27\n",
+            5,
+        );
+        assert_eq!(p.name.as_deref(), Some("James Smith"));
+        assert_eq!(p.birth_date.as_deref(), Some("2011-09-05"));
+        assert_eq!(p.mrn.as_deref(), Some("27"));
+
+        let p = read_page("Re:\tJames Smith DOB 09/05/2011\n", 1);
+        assert_eq!(p.name.as_deref(), Some("James Smith"));
+        assert_eq!(p.birth_date.as_deref(), Some("2011-09-05"));
+
+        let p = read_page("PATIENT NAME: JAMES SMITH\nDOB: 2011-09-05\nSEX: MALE\n", 6);
+        assert_eq!(p.name.as_deref(), Some("JAMES SMITH"));
+        assert_eq!(p.gender, Some(Gender::Male));
+    }
+
+    #[test]
+    fn conflicts() {
+        let a = read_page("Patient: James Smith\nDOB: 09/05/2011\n", 1);
+        let b = read_page("PATIENT NAME: SMITH, JAMES\nDOB: 2011-09-05\n", 4);
+        let c = read_page("Patient: Mary Jones\nDOB: 01/02/1950\n", 7);
+        let ocr = read_page("Patient: Jarnes Srnith\nDOB: 09/05/2011\n", 9);
+        assert!(summarize(&[a.clone(), b.clone(), ocr]).conflict.is_none());
+        let s = summarize(&[a, b, c]);
+        let msg = s.conflict.unwrap();
+        assert!(msg.contains("pages 1 and 7"), "{msg}");
+        assert!(
+            !msg.contains("Mary"),
+            "conflict messages never name the patient"
+        );
+    }
+}

@@ -1,0 +1,358 @@
+//! Sections: "ALLERGIES", "Current Medications", "Problem List", "Family History" …
+//!
+//! A header is a line (or a line's start up to `:`) whose words are a known header
+//! (`dictionaries/sections.tsv`). Each section kind says what it lists and what it implies
+//! (`dictionaries/section-kinds.tsv`): a drug under "Allergies" is an allergen, the same drug
+//! under "Medications" a medication; "Family History" is about relatives. A section runs
+//! until the next header — across page breaks, but not across page furniture's lies (a running
+//! header is not a header) and not into the next document of a packet (its patient header is
+//! a `demographics` header).
+
+use std::collections::HashMap;
+
+use crate::normalize::fold::term_key;
+use crate::normalize::furniture::{is_counter_or_banner, line_spans};
+
+static SECTIONS_TSV: &str = include_str!("../dictionaries/sections.tsv");
+static SECTION_KINDS_TSV: &str = include_str!("../dictionaries/section-kinds.tsv");
+
+/// What kind of finding a section lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Finds {
+    Allergy,
+    Medication,
+    Condition,
+}
+
+/// What a section says about everything in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Implies {
+    Family,
+    Historical,
+    Stopped,
+    Resolved,
+    Completed,
+}
+
+/// A section kind's policy.
+#[derive(Debug, Clone)]
+pub struct SectionKind {
+    pub name: String,
+    pub finds: Option<Finds>,
+    pub implies: Option<Implies>,
+}
+
+/// Header and section-kind rules.
+pub struct SectionRules {
+    headers: HashMap<String, usize>,
+    kinds: Vec<SectionKind>,
+}
+
+impl Default for SectionRules {
+    fn default() -> Self {
+        Self::builtin()
+    }
+}
+
+impl SectionRules {
+    /// The rules shipped in `dictionaries/`.
+    pub fn builtin() -> SectionRules {
+        Self::from_tables(SECTIONS_TSV, SECTION_KINDS_TSV)
+            .expect("shipped section tables are valid")
+    }
+
+    /// Rules from the two tables' text.
+    pub fn from_tables(sections: &str, kinds: &str) -> Result<SectionRules, String> {
+        let mut kind_list = Vec::new();
+        let mut index = HashMap::new();
+        for (n, line) in kinds.lines().enumerate().skip(1) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            if cols.len() < 3 {
+                return Err(format!("section-kinds.tsv:{}: expected 3+ columns", n + 1));
+            }
+            let finds = match cols[1] {
+                "allergy" => Some(Finds::Allergy),
+                "medication" => Some(Finds::Medication),
+                "condition" => Some(Finds::Condition),
+                "-" | "" => None,
+                other => {
+                    return Err(format!(
+                        "section-kinds.tsv:{}: unknown finds {other:?}",
+                        n + 1
+                    ));
+                }
+            };
+            let implies = match cols[2] {
+                "family" => Some(Implies::Family),
+                "historical" => Some(Implies::Historical),
+                "stopped" => Some(Implies::Stopped),
+                "resolved" => Some(Implies::Resolved),
+                "completed" => Some(Implies::Completed),
+                "-" | "" => None,
+                other => {
+                    return Err(format!(
+                        "section-kinds.tsv:{}: unknown implies {other:?}",
+                        n + 1
+                    ));
+                }
+            };
+            index.insert(cols[0].to_string(), kind_list.len());
+            kind_list.push(SectionKind {
+                name: cols[0].to_string(),
+                finds,
+                implies,
+            });
+        }
+        let mut headers = HashMap::new();
+        for (n, line) in sections.lines().enumerate().skip(1) {
+            let Some((header, section)) = line.split_once('\t') else {
+                return Err(format!("sections.tsv:{}: expected 2 columns", n + 1));
+            };
+            let &kind = index
+                .get(section.trim())
+                .ok_or_else(|| format!("sections.tsv:{}: unknown section {section:?}", n + 1))?;
+            headers.insert(term_key(header), kind);
+        }
+        Ok(SectionRules {
+            headers,
+            kinds: kind_list,
+        })
+    }
+
+    /// The section kind named `name`.
+    pub fn kind(&self, name: &str) -> Option<&SectionKind> {
+        self.kinds.iter().find(|k| k.name == name)
+    }
+
+    /// The kind of a section occurrence.
+    pub fn kind_of(&self, section: &Section) -> &SectionKind {
+        &self.kinds[section.kind]
+    }
+
+    /// The kind index of a header line, if it is one, and where its content starts
+    /// (for inline headers "Allergies: penicillin").
+    fn header(&self, line: &str) -> Option<(usize, usize)> {
+        let cells: Vec<&str> = line.split('\t').collect();
+        // A header stands alone on its line; a running counter beside it is allowed.
+        let mut found = None;
+        let mut offset = 0;
+        for cell in &cells {
+            let trimmed = cell.trim().trim_end_matches(':').trim();
+            let key = term_key(trimmed);
+            if let Some(&k) = self.headers.get(&key).filter(|_| found.is_none())
+                && looks_like_header(trimmed)
+            {
+                found = Some((k, offset + cell.len()));
+                offset += cell.len() + 1;
+                continue;
+            }
+            if !is_counter_or_banner(cell) && !cell.trim().is_empty() {
+                found = None;
+                break;
+            }
+            offset += cell.len() + 1;
+        }
+        if found.is_some() {
+            return found;
+        }
+        // "Allergies: penicillin (hives)" — a header at the start of a line, then content.
+        let first = cells[0];
+        let colon = first.find(':')?;
+        let head = first[..colon].trim();
+        if head.split_whitespace().count() > 6 || !looks_like_header(head) {
+            return None;
+        }
+        let &k = self.headers.get(&term_key(head))?;
+        Some((k, colon + 1))
+    }
+}
+
+/// Headers are short and written as a title: "ALLERGIES", "Problem List", "Past medical history".
+fn looks_like_header(s: &str) -> bool {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    if words.is_empty() || words.len() > 8 {
+        return false;
+    }
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_uppercase() || !c.is_alphabetic())
+}
+
+/// One section occurrence.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Index of the kind in the rules.
+    pub kind: usize,
+    /// Page number of the header.
+    pub page: u32,
+    /// The header as written.
+    pub header: String,
+}
+
+/// Which section each stretch of each page belongs to.
+#[derive(Debug, Default)]
+pub struct SectionMap {
+    pub sections: Vec<Section>,
+    /// Per page: (start offset, section index or None) in increasing offset order.
+    starts: Vec<Vec<(usize, Option<usize>)>>,
+    /// Per page: header line spans (a header is not content).
+    headers: Vec<Vec<(usize, usize)>>,
+}
+
+impl SectionMap {
+    /// Finds sections over a document's pages (same order as `texts`), skipping furniture.
+    pub fn build<S: AsRef<str>>(
+        rules: &SectionRules,
+        texts: &[S],
+        numbers: &[u32],
+        furniture: &[Vec<(usize, usize)>],
+    ) -> SectionMap {
+        let mut map = SectionMap::default();
+        let mut current: Option<usize> = None;
+        for (p, text) in texts.iter().enumerate() {
+            let text = text.as_ref();
+            let mut starts = vec![(0, current)];
+            let mut header_spans = Vec::new();
+            for (s, e) in line_spans(text) {
+                let line = &text[s..e];
+                if line.trim().is_empty() {
+                    continue;
+                }
+                if let Some((kind, content)) = rules.header(line) {
+                    map.sections.push(Section {
+                        kind,
+                        page: numbers[p],
+                        header: line[..content.min(line.len())]
+                            .trim()
+                            .trim_end_matches(':')
+                            .trim()
+                            .to_string(),
+                    });
+                    current = Some(map.sections.len() - 1);
+                    header_spans.push((s, s + content.min(line.len())));
+                    starts.push((s, current));
+                    continue;
+                }
+                if furniture[p].iter().any(|&(fs, fe)| fs <= s && e <= fe) {
+                    continue;
+                }
+            }
+            map.starts.push(starts);
+            map.headers.push(header_spans);
+        }
+        map
+    }
+
+    /// The section at byte `offset` of page index `page_index`.
+    pub fn at(&self, page_index: usize, offset: usize) -> Option<&Section> {
+        let starts = self.starts.get(page_index)?;
+        let i = starts.partition_point(|&(s, _)| s <= offset);
+        starts
+            .get(i.checked_sub(1)?)
+            .and_then(|&(_, sec)| sec)
+            .map(|i| &self.sections[i])
+    }
+
+    /// The section index at a position (for grouping by section occurrence).
+    pub fn index_at(&self, page_index: usize, offset: usize) -> Option<usize> {
+        let starts = self.starts.get(page_index)?;
+        let i = starts.partition_point(|&(s, _)| s <= offset);
+        starts.get(i.checked_sub(1)?).and_then(|&(_, sec)| sec)
+    }
+
+    /// True when the span lies in a header line.
+    pub fn in_header(&self, page_index: usize, start: usize, end: usize) -> bool {
+        self.headers
+            .get(page_index)
+            .is_some_and(|h| h.iter().any(|&(s, e)| s <= start && end <= e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> SectionRules {
+        SectionRules::from_tables(
+            "header\tsection\nAllergies\tallergies\nMedications\tmedications\nFamily History\tfamily_history\nPatient\tdemographics\n",
+            "section\tfinds\timplies\twhy\nallergies\tallergy\t-\t\nmedications\tmedication\t-\t\nfamily_history\t-\tfamily\t\ndemographics\t-\t-\t\n",
+        )
+        .unwrap()
+    }
+
+    fn section_of(
+        map: &SectionMap,
+        r: &SectionRules,
+        page: usize,
+        text: &str,
+        needle: &str,
+    ) -> Option<String> {
+        let off = text.find(needle).unwrap();
+        map.at(page, off).map(|s| r.kinds[s.kind].name.clone())
+    }
+
+    #[test]
+    fn headers_open_sections_that_carry_over_pages() {
+        let r = rules();
+        let pages = [
+            "Intro\nALLERGIES\nPenicillin\tHives\nMEDICATIONS:\nAspirin 81 mg\n",
+            "Metformin\nFamily History\nMother: diabetes\n",
+        ];
+        let furniture = vec![vec![], vec![]];
+        let map = SectionMap::build(&r, &pages, &[1, 2], &furniture);
+        assert_eq!(section_of(&map, &r, 0, pages[0], "Intro"), None);
+        assert_eq!(
+            section_of(&map, &r, 0, pages[0], "Penicillin").as_deref(),
+            Some("allergies")
+        );
+        assert_eq!(
+            section_of(&map, &r, 0, pages[0], "Aspirin").as_deref(),
+            Some("medications")
+        );
+        assert_eq!(
+            section_of(&map, &r, 1, pages[1], "Metformin").as_deref(),
+            Some("medications")
+        );
+        assert_eq!(
+            section_of(&map, &r, 1, pages[1], "Mother").as_deref(),
+            Some("family_history")
+        );
+    }
+
+    #[test]
+    fn inline_header_and_new_document() {
+        let r = rules();
+        let pages = ["Allergies: penicillin (hives)\nPatient: Jane Doe\nAspirin\n"];
+        let map = SectionMap::build(&r, &pages, &[1], &[vec![]]);
+        assert_eq!(
+            section_of(&map, &r, 0, pages[0], "penicillin").as_deref(),
+            Some("allergies")
+        );
+        assert_eq!(
+            section_of(&map, &r, 0, pages[0], "Aspirin").as_deref(),
+            Some("demographics")
+        );
+    }
+
+    #[test]
+    fn header_words_inside_prose_are_not_headers() {
+        let r = rules();
+        let pages = ["ALLERGIES\nshe stopped her medications last week\nPenicillin\n"];
+        let map = SectionMap::build(&r, &pages, &[1], &[vec![]]);
+        assert_eq!(
+            section_of(&map, &r, 0, pages[0], "Penicillin").as_deref(),
+            Some("allergies")
+        );
+    }
+
+    #[test]
+    fn counter_beside_header_is_allowed() {
+        let r = rules();
+        let pages = ["Page 2 of 5\tMEDICATIONS\nAspirin\n"];
+        let map = SectionMap::build(&r, &pages, &[1], &[vec![]]);
+        assert_eq!(
+            section_of(&map, &r, 0, pages[0], "Aspirin").as_deref(),
+            Some("medications")
+        );
+    }
+}
