@@ -276,7 +276,15 @@ fn same_person_name(a: &str, b: &str) -> bool {
     let words = |s: &str| -> Vec<String> {
         s.split(|c: char| !c.is_alphanumeric())
             .filter(|w| w.len() >= 2)
-            .map(|w| w.to_lowercase())
+            .map(|w| {
+                // OCR confusions: "Jarnes" is "James", "5mith" is "Smith".
+                w.to_lowercase()
+                    .replace("rn", "m")
+                    .replace("vv", "w")
+                    .replace('0', "o")
+                    .replace(['1', '|'], "l")
+                    .replace('5', "s")
+            })
             .collect()
     };
     let (wa, wb) = (words(a), words(b));
