@@ -8,6 +8,7 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
+use unicode_normalization::UnicodeNormalization;
 
 /// Administrative gender (FHIR `Patient.gender`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,7 +153,8 @@ fn split_pairs(line: &str) -> Vec<String> {
 }
 
 fn clean_name(s: &str) -> Option<String> {
-    let s = s.trim().trim_end_matches([',', '.', ';']);
+    let s: String = s.nfkc().collect();
+    let s = s.trim().trim_end_matches([',', '.', ';']).trim();
     let words: Vec<&str> = s.split_whitespace().collect();
     if words.is_empty() || words.len() > 6 || s.chars().filter(|c| c.is_alphabetic()).count() < 2 {
         return None;
@@ -168,6 +170,7 @@ fn clean_name(s: &str) -> Option<String> {
 }
 
 fn clean_id(s: &str) -> Option<String> {
+    let s: String = s.nfkc().collect();
     let s = s.trim().trim_start_matches('#').trim();
     (s.len() >= 2 && s.len() <= 64 && s.chars().any(|c| c.is_ascii_alphanumeric()))
         .then(|| s.split_whitespace().next().unwrap_or(s).to_string())
@@ -291,6 +294,11 @@ fn same_person_name(a: &str, b: &str) -> bool {
     if wa.is_empty() || wb.is_empty() {
         return true;
     }
+    // OCR also drops spaces: "LATESSAGORDON" is "LATESSA GORDON".
+    let (ja, jb) = (wa.concat(), wb.concat());
+    if edit_distance(&ja, &jb) <= (ja.len().max(jb.len()) / 6).max(1) {
+        return true;
+    }
     let matched = wa
         .iter()
         .filter(|x| {
@@ -370,7 +378,12 @@ mod tests {
         let b = read_page("PATIENT NAME: SMITH, JAMES\nDOB: 2011-09-05\n", 4);
         let c = read_page("Patient: Mary Jones\nDOB: 01/02/1950\n", 7);
         let ocr = read_page("Patient: Jarnes Srnith\nDOB: 09/05/2011\n", 9);
-        assert!(summarize(&[a.clone(), b.clone(), ocr]).conflict.is_none());
+        let glued = read_page("Patient name: JAMESSMITH Date of birth: 09/05/2011\n", 10);
+        assert!(
+            summarize(&[a.clone(), b.clone(), ocr, glued])
+                .conflict
+                .is_none()
+        );
         let s = summarize(&[a, b, c]);
         let msg = s.conflict.unwrap();
         assert!(msg.contains("pages 1 and 7"), "{msg}");

@@ -46,7 +46,12 @@ pub fn find_terms(dict: &Dictionary, text: &str, key: &KeyText) -> Vec<TermMatch
                 entries.extend(dict.entries(candidates[i].1));
                 i += 1;
             }
-            let (s, e) = key.source_span(start, end);
+            let (s, mut e) = key.source_span(start, end);
+            // "Eggs (edible)": keep the closing bracket of a bracket the term opened.
+            let opened = text[s..e].matches('(').count() > text[s..e].matches(')').count();
+            if opened && text[e..].starts_with(')') {
+                e += 1;
+            }
             let written = &text[s..e];
             entries.retain(|entry| !entry.case_sensitive || same_letters(written, &entry.term));
             if !entries.is_empty() {
@@ -112,6 +117,7 @@ ms contin\tmedication\trxnorm\t892297\tMS Contin\tmedication\ttty=BN
 penicillin\tmedication\trxnorm\t7980\tpenicillin G\tmedication\ttty=IN
 penicillin g benzathine\tmedication\trxnorm\t7982\tpenicillin G benzathine\tmedication\ttty=IN
 shortness of breath\treaction\tsnomed\t267036007\tDyspnea\t\t
+Eggs (edible)\tallergen\tsnomed\t102263004\tEggs (edible)\tfood\t
 Sjögren's syndrome\tcondition\tsnomed\t83901003\tSjogren's syndrome\tdisorder\t
 ";
 

@@ -405,7 +405,9 @@ pub fn assemble(glyphs: &[Glyph]) -> String {
     let mut out = String::with_capacity(glyphs.len() + glyphs.len() / 4);
     let mut prev: Option<&Glyph> = None;
     for g in glyphs {
-        if g.text.chars().all(char::is_whitespace) {
+        // Blank glyphs, and glyphs the font maps to nothing readable (U+FFFD, often a
+        // non-breaking space the producer could not name), separate words.
+        if g.text.chars().all(|c| c.is_whitespace() || c == '\u{fffd}') {
             // Space glyphs: the gap they leave speaks for itself, but keep one space when the
             // next glyph follows without a gap of its own.
             if !out.is_empty() && !out.ends_with([' ', '\n', '\t']) {
@@ -504,6 +506,16 @@ mod tests {
             g("650", 120.0, 700.0, 15.0),
         ];
         assert_eq!(assemble(&glyphs), "ACETAMINOPHEN\n(Tylenol)\t650\n");
+    }
+
+    #[test]
+    fn unreadable_glyph_separates_words() {
+        let glyphs = [
+            g("PENICILLIN", 0.0, 700.0, 50.0),
+            g("\u{fffd}", 50.0, 700.0, 3.0),
+            g("G", 53.0, 700.0, 5.0),
+        ];
+        assert_eq!(assemble(&glyphs), "PENICILLIN G\n");
     }
 
     #[test]
