@@ -8,6 +8,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::attributes::allergy::Reaction;
+use crate::attributes::medication::Sig;
 use crate::context::Assertion;
 use crate::dictionary::{Entry, System};
 use crate::mention::{Mention, Role};
@@ -37,8 +39,23 @@ pub struct Finding {
     pub assertion: Assertion,
     /// Which rule or section decided it.
     pub decided_by: Option<String>,
-    /// A status implied by a section ("stopped", "resolved", "completed").
-    pub implied: Option<String>,
+    /// Clinical status from a row or section (resolved, inactive, stopped, completed …);
+    /// `None` is active.
+    pub status: Option<String>,
+    /// What decided the status.
+    pub status_rule: Option<String>,
+    /// The dates of the row that decided the status (ISO, in order).
+    pub dates: Vec<String>,
+    /// Whether that row has an end date.
+    pub ended: bool,
+    /// Distinct dosage instructions (medications), in document order.
+    pub sigs: Vec<Sig>,
+    /// Reactions (allergies), distinct, in document order.
+    pub reactions: Vec<Reaction>,
+    /// high | low (allergies).
+    pub criticality: Option<String>,
+    /// allergy | intolerance, when written.
+    pub allergy_kind: Option<String>,
     /// Set when this finding contradicts another one of the document (e.g. an allergy and
     /// "no known allergies").
     pub conflict: Option<String>,
@@ -175,37 +192,89 @@ fn finding_of(mentions: Vec<Mention>) -> Finding {
         .map(str::to_string);
     // A present mention outweighs historical ones (the problem is on the list now); a
     // negated finding stays negated only when no mention asserts it.
+    let rank = |a: Assertion| match a {
+        Assertion::Present => 0,
+        Assertion::Historical => 1,
+        Assertion::Possible => 2,
+        Assertion::Hypothetical => 3,
+        Assertion::Negated => 4,
+        Assertion::Family => 5,
+    };
     let assertion = mentions
         .iter()
         .map(|m| m.decision.assertion)
-        .min_by_key(|a| match a {
-            Assertion::Present => 0,
-            Assertion::Historical => 1,
-            Assertion::Possible => 2,
-            Assertion::Hypothetical => 3,
-            Assertion::Negated => 4,
-            Assertion::Family => 5,
-        })
+        .min_by_key(|a| rank(*a))
         .unwrap_or(Assertion::Present);
-    let decider = mentions.iter().find(|m| m.decision.assertion == assertion);
-    let decided_by = decider.and_then(|m| m.decision.rule.clone());
-    let implied = if mentions
-        .iter()
-        .any(|m| m.implied.is_none() && m.decision.assertion == assertion)
-    {
-        None
-    } else {
-        decider.and_then(|m| m.implied.clone())
+    let candidates: Vec<&Mention> = mentions.iter().filter(|m| m.decision.assertion == assertion).collect();
+    // The most recent row decides the status when rows carry dates; otherwise a mention that
+    // lists the finding as current, and a disagreement is reported.
+    let dated = candidates.iter().filter(|m| m.latest_date().is_some()).max_by(|a, b| {
+        a.latest_date().cmp(&b.latest_date()).then(b.start.cmp(&a.start))
+    });
+    let mut conflict = None;
+    let decider = match dated {
+        Some(m) => *m,
+        None => {
+            let current = candidates.iter().find(|m| m.status.is_none());
+            let ended = candidates.iter().find(|m| m.status.is_some());
+            if let (Some(c), Some(e)) = (current, ended) {
+                conflict = Some(format!(
+                    "listed as current on page {} and as {} on page {}",
+                    c.page,
+                    e.status.as_deref().unwrap_or(""),
+                    e.page
+                ));
+            }
+            current.or(ended).copied().unwrap_or(first)
+        }
     };
+    let mut sigs: Vec<Sig> = Vec::new();
+    for m in &mentions {
+        if let Some(sig) = &m.sig {
+            let key = term_key(&sig.text);
+            if !sig.is_empty() && !sigs.iter().any(|s| term_key(&s.text) == key) {
+                sigs.push(sig.clone());
+            }
+        }
+    }
+    let mut reactions: Vec<Reaction> = Vec::new();
+    let mut criticality = None;
+    let mut allergy_kind = None;
+    for a in mentions.iter().filter_map(|m| m.allergy.as_ref()) {
+        for r in &a.reactions {
+            let key = |r: &Reaction| {
+                r.entries
+                    .first()
+                    .map(|e| format!("{}|{}", e.system.as_str(), e.code))
+                    .unwrap_or_else(|| term_key(&r.text))
+            };
+            match reactions.iter_mut().find(|x| key(x) == key(r)) {
+                Some(x) if x.severity.is_none() => x.severity = r.severity.clone(),
+                Some(_) => {}
+                None => reactions.push(r.clone()),
+            }
+        }
+        if a.criticality.as_deref() == Some("high") || criticality.is_none() {
+            criticality = a.criticality.clone().or(criticality);
+        }
+        allergy_kind = allergy_kind.or(a.kind.clone());
+    }
     Finding {
         role: first.role,
         codings,
         text: first.text.clone(),
         category,
         assertion,
-        decided_by,
-        implied,
-        conflict: None,
+        decided_by: decider.decision.rule.clone(),
+        status: decider.status.clone(),
+        status_rule: decider.status_rule.clone(),
+        dates: decider.row.dates.clone(),
+        ended: decider.row.ended,
+        sigs,
+        reactions,
+        criticality,
+        allergy_kind,
+        conflict,
         mentions,
     }
 }

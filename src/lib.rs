@@ -22,6 +22,7 @@
 //! Everything clinical that a person may want to edit is data under `dictionaries/`,
 //! compiled into the binary.
 
+pub mod attributes;
 pub mod batch;
 pub mod consolidate;
 pub mod context;
@@ -32,6 +33,7 @@ pub mod ingest;
 pub mod mention;
 pub mod normalize;
 pub mod patient;
+pub mod phrases;
 pub mod pipeline;
 pub mod report;
 pub mod sections;

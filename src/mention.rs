@@ -1,6 +1,9 @@
 //! Mentions: a dictionary term at a place in the document, with the role its section gives it
 //! (a drug under "Allergies" is an allergen) and the assertion its context gives it.
 
+use crate::attributes::RowFacts;
+use crate::attributes::allergy::AllergyAttrs;
+use crate::attributes::medication::Sig;
 use crate::context::Decision;
 use crate::dictionary::Entry;
 
@@ -47,13 +50,25 @@ pub struct Mention {
     pub section_index: Option<usize>,
     /// What the context says, and which rule said it.
     pub decision: Decision,
-    /// What the section implies ("stopped", "resolved" …), when it decided the status.
-    pub implied: Option<String>,
+    /// Clinical status from the row (a status cell, an end date) or the section
+    /// (resolved, inactive, stopped, completed, on-hold, not-taken, active).
+    pub status: Option<String>,
+    /// What set `status` ("row cell 'Resolved'", "end date 2020-07-05", "section 'Discontinued
+    /// Medications'").
+    pub status_rule: Option<String>,
     /// 1.0 for an exact dictionary match; lower for OCR-tolerant matches.
     pub confidence: f32,
-    /// End of the line / table row the mention stands in (page-text byte offset), for
-    /// attributes that sit in the same row (dose, reaction, status).
-    pub row_end: usize,
-    /// Start of that line.
-    pub row_start: usize,
+    /// Status cell, dates and end date of the mention's row.
+    pub row: RowFacts,
+    /// Dosage instructions (medications).
+    pub sig: Option<Sig>,
+    /// Reactions, criticality, type (allergies).
+    pub allergy: Option<AllergyAttrs>,
+}
+
+impl Mention {
+    /// The latest date written in the mention's row, for "most recent wins".
+    pub fn latest_date(&self) -> Option<&str> {
+        self.row.dates.iter().map(String::as_str).max()
+    }
 }

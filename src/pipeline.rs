@@ -8,16 +8,16 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
 
+use crate::attributes;
 use crate::consolidate::{Finding, consolidate};
+use crate::phrases::PhraseTable;
 use crate::context::{Assertion, ContextRules, Decision};
 use crate::dictionary::matcher::find_terms;
 use crate::dictionary::{Dictionary, Entry, Kind, System};
 use crate::ingest::{Document, PageOrigin};
 use crate::mention::{Mention, Role};
 use crate::normalize::KeyText;
-use crate::normalize::fold::term_key;
 use crate::normalize::furniture;
 use crate::patient::{self, PatientSummary};
 use crate::sections::{Finds, Implies, SectionMap, SectionRules};
@@ -25,32 +25,8 @@ use crate::sections::{Finds, Implies, SectionMap, SectionRules};
 static NO_KNOWN_TSV: &str = include_str!("../dictionaries/no-known-allergies.tsv");
 
 /// "No known allergies" phrases and their SNOMED CT codes.
-struct NoKnown {
-    automaton: AhoCorasick,
-    rows: Vec<(String, String, String, bool)>, // phrase, code, display, case-sensitive
-}
-
-static NO_KNOWN: LazyLock<NoKnown> = LazyLock::new(|| {
-    let rows: Vec<(String, String, String, bool)> = NO_KNOWN_TSV
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let c: Vec<&str> = l.split('\t').collect();
-            (c.len() >= 3).then(|| {
-                (
-                    c[0].to_string(),
-                    c[1].to_string(),
-                    c[2].to_string(),
-                    c.get(3).is_some_and(|f| f.split(';').any(|x| x == "cs")),
-                )
-            })
-        })
-        .collect();
-    let automaton = AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostLongest)
-        .build(rows.iter().map(|r| term_key(&r.0)))
-        .expect("no-known-allergies phrases");
-    NoKnown { automaton, rows }
+static NO_KNOWN: LazyLock<PhraseTable<(String, String)>> = LazyLock::new(|| {
+    PhraseTable::from_tsv(NO_KNOWN_TSV, |c| Some((c.get(1)?.to_string(), c.get(2)?.to_string())))
 });
 
 /// What the pipeline found in one document.
@@ -96,6 +72,8 @@ impl Extractor {
             let in_furniture =
                 |s: usize, e: usize| furniture[pi].iter().any(|&(fs, fe)| fs <= s && e <= fe);
             let mut page_mentions = Vec::new();
+            // Condition and reaction terms in allergy sections: the reactions of the allergens.
+            let mut reaction_terms: Vec<(usize, usize, Vec<Entry>)> = Vec::new();
             for m in find_terms(&self.dictionary, text, &key) {
                 if in_furniture(m.start, m.end) || sections.in_header(pi, m.start, m.end) {
                     continue;
@@ -109,44 +87,56 @@ impl Extractor {
                     None if !any_clinical_section => None,
                     None => continue,
                 };
+                if finds == Some(Finds::Allergy) {
+                    let manifestations: Vec<Entry> = m
+                        .entries
+                        .iter()
+                        .filter(|e| matches!(e.kind, Kind::Reaction | Kind::Condition))
+                        .cloned()
+                        .collect();
+                    let is_allergen = m
+                        .entries
+                        .iter()
+                        .any(|e| matches!(e.kind, Kind::Allergen | Kind::Medication));
+                    if !manifestations.is_empty() && !is_allergen {
+                        reaction_terms.push((m.start, m.end, manifestations));
+                        continue;
+                    }
+                }
                 let Some((role, entries)) = assign_role(finds, kind.is_none(), m.entries) else {
                     continue;
                 };
                 let mut decision = self.context.assert(&ctx, &key, m.key_start, m.key_end);
-                let implied = kind.and_then(|k| k.implies);
-                let mut implied_label = None;
-                if let (Some(imp), Some(sec)) = (implied, section) {
-                    let label = match imp {
-                        Implies::Family => "family",
-                        Implies::Historical => "historical",
-                        Implies::Stopped => "stopped",
-                        Implies::Resolved => "resolved",
-                        Implies::Completed => "completed",
-                    };
-                    let section_rule = Some(format!("section '{}' ({label})", sec.header));
+                let mut status = None;
+                let mut status_rule = None;
+                if let (Some(imp), Some(sec)) = (kind.and_then(|k| k.implies), section) {
+                    let rule = Some(format!("section '{}'", sec.header));
                     match imp {
                         Implies::Family => {
                             decision = Decision {
                                 assertion: Assertion::Family,
-                                rule: section_rule,
+                                rule,
                             }
                         }
-                        Implies::Historical | Implies::Resolved
-                            if decision.assertion == Assertion::Present =>
-                        {
+                        _ if decision.assertion != Assertion::Present => {}
+                        Implies::Historical => {
                             decision = Decision {
                                 assertion: Assertion::Historical,
-                                rule: section_rule,
-                            };
-                            implied_label = Some(label.to_string());
+                                rule,
+                            }
                         }
-                        Implies::Stopped | Implies::Completed
-                            if decision.assertion == Assertion::Present =>
-                        {
-                            implied_label = Some(label.to_string());
-                            decision.rule = section_rule;
+                        Implies::Resolved => {
+                            status = Some("resolved".to_string());
+                            status_rule = rule;
                         }
-                        _ => {}
+                        Implies::Stopped => {
+                            status = Some("stopped".to_string());
+                            status_rule = rule;
+                        }
+                        Implies::Completed => {
+                            status = Some("completed".to_string());
+                            status_rule = rule;
+                        }
                     }
                 }
                 if decision.assertion == Assertion::Family {
@@ -165,79 +155,21 @@ impl Extractor {
                         .map(|s| (s.header.clone(), self.sections.kind_of(s).name.clone())),
                     section_index: sections.index_at(pi, m.start),
                     decision,
-                    implied: implied_label,
+                    status,
+                    status_rule,
                     confidence: if page.origin == PageOrigin::TextLayer {
                         1.0
                     } else {
                         0.9
                     },
-                    row_start: text[..m.start].rfind('\n').map_or(0, |p| p + 1),
-                    row_end: text[m.end..].find('\n').map_or(text.len(), |p| m.end + p),
+                    row: Default::default(),
+                    sig: None,
+                    allergy: None,
                 });
             }
-            // "No known allergies" and kin.
-            for hit in NO_KNOWN.automaton.find_iter(key.key.as_bytes()) {
-                let k = key.key.as_bytes();
-                let (s, e) = (hit.start(), hit.end());
-                let at_word = (s == 0 || crate::normalize::is_sep(k[s - 1]))
-                    && (e == k.len() || crate::normalize::is_sep(k[e]));
-                if !at_word {
-                    continue;
-                }
-                let (ts, te) = key.source_span(s, e);
-                if in_furniture(ts, te) {
-                    continue;
-                }
-                let row = &NO_KNOWN.rows[hit.pattern().as_usize()];
-                let written = &text[ts..te];
-                if row.3
-                    && !written
-                        .chars()
-                        .filter(|c| c.is_alphanumeric())
-                        .eq(row.0.chars())
-                {
-                    continue;
-                }
-                let section = sections.at(pi, ts);
-                let kind = section.map(|s| self.sections.kind_of(s));
-                if kind.is_some_and(|k| k.implies == Some(Implies::Family)) {
-                    continue;
-                }
-                page_mentions.push(Mention {
-                    role: Role::NoKnownAllergy,
-                    page: page.number,
-                    start: ts,
-                    end: te,
-                    char_start: text[..ts].chars().count(),
-                    char_end: text[..te].chars().count(),
-                    text: written.to_string(),
-                    entries: vec![Entry {
-                        term: row.0.clone(),
-                        kind: Kind::Allergen,
-                        system: System::Snomed,
-                        code: row.1.clone(),
-                        display: row.2.clone(),
-                        category: String::new(),
-                        case_sensitive: row.3,
-                        tty: None,
-                        section: None,
-                        via: None,
-                        source: "no-known-allergies.tsv".into(),
-                    }],
-                    section: section
-                        .map(|s| (s.header.clone(), self.sections.kind_of(s).name.clone())),
-                    section_index: sections.index_at(pi, ts),
-                    decision: Decision {
-                        assertion: Assertion::Present,
-                        rule: None,
-                    },
-                    implied: None,
-                    confidence: 1.0,
-                    row_start: text[..ts].rfind('\n').map_or(0, |p| p + 1),
-                    row_end: text[te..].find('\n').map_or(text.len(), |p| te + p),
-                });
-            }
+            page_mentions.extend(self.no_known_allergies(text, &key, pi, page.number, &sections, &in_furniture));
             page_mentions.sort_by_key(|m| (m.start, m.end));
+            self.read_rows(text, &key, pi, &sections, &reaction_terms, &mut page_mentions);
             mentions.extend(page_mentions);
         }
         let mut findings = consolidate(mentions);
@@ -249,6 +181,121 @@ impl Extractor {
             patient: patient::summarize(&patient_pages),
             findings,
             sections_seen: sections.sections.len(),
+        }
+    }
+}
+
+
+impl Extractor {
+    /// "No known allergies" and kin, anywhere but in a family history.
+    fn no_known_allergies(
+        &self,
+        text: &str,
+        key: &KeyText,
+        pi: usize,
+        page: u32,
+        sections: &SectionMap,
+        in_furniture: &dyn Fn(usize, usize) -> bool,
+    ) -> Vec<Mention> {
+        let mut out = Vec::new();
+        for hit in NO_KNOWN.find(text, key, 0..key.key.len()) {
+            let (ts, te) = (hit.start, hit.end);
+            if in_furniture(ts, te) {
+                continue;
+            }
+            let section = sections.at(pi, ts);
+            let kind = section.map(|s| self.sections.kind_of(s));
+            if kind.is_some_and(|k| k.implies == Some(Implies::Family)) {
+                continue;
+            }
+            let (code, display) = hit.value;
+            out.push(Mention {
+                role: Role::NoKnownAllergy,
+                page,
+                start: ts,
+                end: te,
+                char_start: text[..ts].chars().count(),
+                char_end: text[..te].chars().count(),
+                text: text[ts..te].to_string(),
+                entries: vec![Entry {
+                    term: text[ts..te].to_string(),
+                    kind: Kind::Allergen,
+                    system: System::Snomed,
+                    code: code.clone(),
+                    display: display.clone(),
+                    category: String::new(),
+                    case_sensitive: false,
+                    tty: None,
+                    section: None,
+                    via: None,
+                    source: "no-known-allergies.tsv".into(),
+                }],
+                section: section.map(|s| (s.header.clone(), self.sections.kind_of(s).name.clone())),
+                section_index: sections.index_at(pi, ts),
+                decision: Decision {
+                    assertion: Assertion::Present,
+                    rule: None,
+                },
+                status: None,
+                status_rule: None,
+                confidence: 1.0,
+                row: Default::default(),
+                sig: None,
+                allergy: None,
+            });
+        }
+        out
+    }
+
+    /// Reads each mention's row: status cell, dates, end date, dosage, reactions.
+    fn read_rows(
+        &self,
+        text: &str,
+        key: &KeyText,
+        pi: usize,
+        sections: &SectionMap,
+        reaction_terms: &[(usize, usize, Vec<Entry>)],
+        mentions: &mut [Mention],
+    ) {
+        for i in 0..mentions.len() {
+            let m = &mentions[i];
+            if m.role == Role::NoKnownAllergy {
+                continue;
+            }
+            let next = mentions[i + 1..]
+                .iter()
+                .find(|n| n.role == m.role && n.section_index == m.section_index && n.start >= m.end)
+                .map(|n| n.start);
+            let (section_start, section_end) = sections.stretch(pi, m.start, text.len());
+            let row_start = attributes::row_start(text, m.start, section_start);
+            let row_end = attributes::row_end(text, m.start, next, section_end);
+            let facts = attributes::row_facts(text, key, row_start..row_end, m.start..m.end, section_start);
+            let role = m.role;
+            let (ms, me) = (m.start, m.end);
+            let m = &mut mentions[i];
+            if role == Role::Medication {
+                m.sig = Some(attributes::medication::parse_sig(text, key, ms..row_end, me));
+            }
+            if role == Role::Allergy {
+                m.allergy = Some(attributes::allergy::read_row(text, key, row_start..row_end, ms..me, reaction_terms));
+            }
+            // A status cell or an end date in the row overrides what the section implies.
+            let applies = |a: &str| a == "all" || a == role.as_str();
+            if let Some((status, applies_to, written)) = &facts.status {
+                if applies(applies_to) {
+                    m.status = Some(status.clone());
+                    m.status_rule = Some(format!("row cell '{}'", written.trim()));
+                }
+            } else if facts.ended {
+                let end = facts.dates.iter().max().cloned().unwrap_or_default();
+                m.status = Some(match role {
+                    Role::Medication => "completed",
+                    _ => "resolved",
+                }
+                .to_string());
+                m.status_rule = Some(format!("end date {end} in the row"));
+            }
+            m.row = facts;
         }
     }
 }

@@ -260,6 +260,18 @@ impl SectionMap {
         starts.get(i.checked_sub(1)?).and_then(|&(_, sec)| sec)
     }
 
+    /// Page-text span of the section stretch around `offset` on a page: from its header (or
+    /// the top of the page) to the next header on the page (or the end of the page).
+    pub fn stretch(&self, page_index: usize, offset: usize, page_len: usize) -> (usize, usize) {
+        let Some(starts) = self.starts.get(page_index) else {
+            return (0, page_len);
+        };
+        let i = starts.partition_point(|&(s, _)| s <= offset);
+        let start = i.checked_sub(1).map_or(0, |j| starts[j].0);
+        let end = starts.get(i).map_or(page_len, |&(s, _)| s);
+        (start, end)
+    }
+
     /// True when the span lies in a header line.
     pub fn in_header(&self, page_index: usize, start: usize, end: usize) -> bool {
         self.headers

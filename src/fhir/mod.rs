@@ -112,6 +112,9 @@ fn evidence(f: &Finding) -> Vec<Extension> {
             if let Some(rule) = &m.decision.rule {
                 parts.push(Extension::string("rule", rule));
             }
+            if let Some(rule) = &m.status_rule {
+                parts.push(Extension::string("status-rule", rule));
+            }
             parts.push(Extension::decimal("confidence", m.confidence));
             Extension::complex(&format!("{EXTENSION_BASE}evidence"), parts)
         })
@@ -371,55 +374,196 @@ fn human_name(n: &str) -> HumanName {
     }
 }
 
+/// AllergyIntolerance (clinicalStatus, verificationStatus).
+pub fn allergy_status(f: &Finding) -> (&'static str, &'static str) {
+    match (f.assertion, f.status.as_deref()) {
+        (Assertion::Negated, _) => ("inactive", "refuted"),
+        (Assertion::Possible | Assertion::Hypothetical, _) => ("active", "unconfirmed"),
+        (_, Some("inactive")) => ("inactive", "confirmed"),
+        (Assertion::Historical, _) | (_, Some("resolved")) => ("resolved", "confirmed"),
+        _ => ("active", "confirmed"),
+    }
+}
+
+/// MedicationStatement.status.
+pub fn medication_status(f: &Finding) -> &'static str {
+    match (f.assertion, f.status.as_deref()) {
+        (Assertion::Negated, _) | (_, Some("not-taken")) => "not-taken",
+        (_, Some("stopped")) => "stopped",
+        (_, Some("on-hold")) => "on-hold",
+        (_, Some("completed")) | (Assertion::Historical, _) => "completed",
+        (_, Some("inactive")) | (_, Some("resolved")) => "completed",
+        _ => "active",
+    }
+}
+
+/// Condition (clinicalStatus, verificationStatus).
+pub fn condition_status(f: &Finding) -> (&'static str, &'static str) {
+    match (f.assertion, f.status.as_deref()) {
+        (Assertion::Negated, _) => ("inactive", "refuted"),
+        (Assertion::Possible | Assertion::Hypothetical, _) => ("active", "provisional"),
+        (_, Some("resolved")) => ("resolved", "confirmed"),
+        (_, Some("remission")) => ("remission", "confirmed"),
+        (_, Some("inactive")) | (Assertion::Historical, _) => ("inactive", "confirmed"),
+        _ => ("active", "confirmed"),
+    }
+}
+
+/// The status written for a finding, in words, for the summary.
+pub fn status_label(f: &Finding) -> String {
+    match f.role {
+        Role::Allergy | Role::NoKnownAllergy => {
+            let (c, v) = allergy_status(f);
+            if v == "confirmed" { c.into() } else { v.into() }
+        }
+        Role::Medication => medication_status(f).into(),
+        Role::Condition => {
+            let (c, v) = condition_status(f);
+            if v == "confirmed" { c.into() } else { v.into() }
+        }
+    }
+}
+
 fn allergy(f: &Finding, id: String, patient: &Reference) -> AllergyIntolerance {
     let nka = f.role == Role::NoKnownAllergy;
-    let (clinical, verification) = match f.assertion {
-        Assertion::Negated => ("inactive", "refuted"),
-        Assertion::Possible | Assertion::Hypothetical => ("active", "unconfirmed"),
-        Assertion::Historical => ("resolved", "confirmed"),
-        _ => ("active", "confirmed"),
-    };
+    let (clinical, verification) = allergy_status(f);
     let category = if nka {
         Vec::new()
     } else {
         f.category
             .clone()
-            .or_else(|| {
-                f.codings
-                    .iter()
-                    .any(|c| c.system == System::Rxnorm)
-                    .then(|| "medication".to_string())
-            })
+            .or_else(|| f.codings.iter().any(|c| c.system == System::Rxnorm).then(|| "medication".to_string()))
             .into_iter()
             .collect()
     };
+    let reaction = f
+        .reactions
+        .iter()
+        .map(|r| Reaction {
+            manifestation: vec![CodeableConcept {
+                coding: {
+                    let mut seen = std::collections::BTreeSet::new();
+                    r.entries
+                        .iter()
+                        .filter(|e| seen.insert((e.system, e.code.clone())))
+                        .map(|e| Coding::new(e.system.uri(), &e.code, Some(&e.display)))
+                        .collect()
+                },
+                text: Some(collapse_ws(&r.text)),
+            }],
+            description: None,
+            severity: match r.severity.as_deref() {
+                Some("mild") => Some("mild"),
+                Some("moderate") => Some("moderate"),
+                Some("severe") => Some("severe"),
+                _ => None,
+            },
+        })
+        .collect();
     AllergyIntolerance {
         resource_type: "AllergyIntolerance",
         id,
         extension: evidence(f),
         clinical_status: Some(status(CLINICAL_AI, clinical)),
         verification_status: status(VERIFY_AI, verification),
-        kind: (!nka).then_some("allergy"),
+        kind: match f.allergy_kind.as_deref() {
+            Some("intolerance") => Some("intolerance"),
+            Some("allergy") => Some("allergy"),
+            _ => None,
+        },
         category,
-        criticality: None,
+        criticality: match f.criticality.as_deref() {
+            Some("high") => Some("high"),
+            Some("low") => Some("low"),
+            _ => None,
+        },
         code: concept(f),
         patient: patient.clone(),
-        reaction: Vec::new(),
+        reaction,
     }
 }
 
-fn medication(
-    f: &Finding,
-    id: String,
-    patient: &Reference,
-    doc: &Reference,
-) -> MedicationStatement {
-    let status = match (f.assertion, f.implied.as_deref()) {
-        (Assertion::Negated, _) => "not-taken",
-        (_, Some("stopped")) => "stopped",
-        (_, Some("completed")) | (Assertion::Historical, _) => "completed",
-        _ => "active",
-    };
+fn number(v: f64) -> serde_json::Number {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        serde_json::Number::from(v as i64)
+    } else {
+        serde_json::Number::from_f64((v * 1000.0).round() / 1000.0).unwrap_or_else(|| 0.into())
+    }
+}
+
+fn dosage(sig: &crate::attributes::medication::Sig) -> Dosage {
+    let timing = sig.frequency.as_ref().map(|f| Timing {
+        repeat: Some(TimingRepeat {
+            frequency: Some(f.frequency),
+            period: Some(number(f.period)),
+            period_unit: match f.unit.as_str() {
+                "h" => Some("h"),
+                "d" => Some("d"),
+                "wk" => Some("wk"),
+                "mo" => Some("mo"),
+                _ => None,
+            },
+            when: match f.when.as_deref() {
+                Some("HS") => vec!["HS"],
+                Some("MORN") => vec!["MORN"],
+                Some("EVE") => vec!["EVE"],
+                _ => Vec::new(),
+            },
+            bounds_duration: sig.duration.as_ref().map(|d| Duration {
+                value: number(d.value),
+                unit: d.unit.clone(),
+                system: "http://unitsofmeasure.org".into(),
+                code: d.ucum.clone(),
+            }),
+        }),
+        code: f.code.as_ref().map(|c| CodeableConcept {
+            coding: vec![Coding::new(
+                "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation",
+                c,
+                None,
+            )],
+            text: Some(f.written.clone()),
+        }),
+    });
+    Dosage {
+        text: (!sig.text.is_empty()).then(|| sig.text.clone()),
+        timing,
+        as_needed_boolean: match &sig.as_needed {
+            Some(None) => Some(true),
+            _ => None,
+        },
+        as_needed_codeable_concept: match &sig.as_needed {
+            Some(Some(reason)) => Some(CodeableConcept {
+                coding: Vec::new(),
+                text: Some(reason.clone()),
+            }),
+            _ => None,
+        },
+        route: sig.route.as_ref().map(|r| CodeableConcept {
+            coding: vec![Coding::new("http://snomed.info/sct", &r.code, Some(&r.display))],
+            text: Some(r.written.clone()),
+        }),
+        dose_and_rate: sig
+            .dose
+            .iter()
+            .map(|d| DoseAndRate {
+                dose_quantity: Quantity {
+                    value: number(d.value),
+                    unit: d.unit.clone(),
+                    system: Some("http://unitsofmeasure.org".into()),
+                    code: Some(d.ucum.clone()),
+                },
+            })
+            .collect(),
+    }
+}
+
+fn medication(f: &Finding, id: String, patient: &Reference, doc: &Reference) -> MedicationStatement {
+    let status = medication_status(f);
+    let effective_period = f.dates.first().map(|start| Period {
+        start: Some(start.clone()),
+        end: f.ended.then(|| f.dates.iter().max().cloned()).flatten().filter(|e| e != start),
+    });
     MedicationStatement {
         resource_type: "MedicationStatement",
         id,
@@ -427,20 +571,14 @@ fn medication(
         status,
         medication_codeable_concept: concept(f),
         subject: patient.clone(),
-        effective_period: None,
+        effective_period,
         derived_from: vec![doc.clone()],
-        dosage: Vec::new(),
+        dosage: f.sigs.iter().map(dosage).collect(),
     }
 }
 
 fn condition(f: &Finding, id: String, patient: &Reference, doc: &Reference) -> Condition {
-    let (clinical, verification) = match (f.assertion, f.implied.as_deref()) {
-        (Assertion::Negated, _) => ("inactive", "refuted"),
-        (Assertion::Possible | Assertion::Hypothetical, _) => ("active", "provisional"),
-        (Assertion::Historical, Some("resolved")) => ("resolved", "confirmed"),
-        (Assertion::Historical, _) => ("inactive", "confirmed"),
-        _ => ("active", "confirmed"),
-    };
+    let (clinical, verification) = condition_status(f);
     Condition {
         resource_type: "Condition",
         id,

@@ -3,7 +3,6 @@
 
 use std::fmt::Write;
 
-use crate::context::Assertion;
 use crate::fhir::{collapse_ws, emitted};
 use crate::mention::Role;
 use crate::pipeline::Extraction;
@@ -63,11 +62,12 @@ pub fn render(x: &Extraction, include_unasserted: bool) -> String {
             let mut pages: Vec<u32> = f.mentions.iter().map(|m| m.page).collect();
             pages.dedup();
             let pages = crate::ingest::pdf::page_list(&pages).replacen("page ", "", 1);
-            let status = match (f.assertion, f.implied.as_deref()) {
-                (a, Some(imp)) if a != Assertion::Negated => imp.to_string(),
-                (a, _) => a.as_str().to_string(),
-            };
-            let mut why = f.decided_by.clone().unwrap_or_default();
+            let status = crate::fhir::status_label(f);
+            let mut why = [f.decided_by.clone(), f.status_rule.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("; ");
             if let Some(c) = &f.conflict {
                 why = format!(
                     "CONFLICT: {c}{}",

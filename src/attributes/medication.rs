@@ -1,0 +1,413 @@
+//! Medication attributes: the dosage instructions ("sig") that stand in a medication's row.
+//!
+//! Lists are data (`dictionaries/routes.tsv`, `dictionaries/frequencies.tsv`); the grammar
+//! that lists cannot hold (strengths, amounts, "every 6 hours", "for 10 days", "as needed for
+//! pain") is here.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::normalize::KeyText;
+use crate::phrases::PhraseTable;
+
+/// A route of administration (SNOMED CT route code).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    pub code: String,
+    pub display: String,
+    pub written: String,
+}
+
+/// How often: `frequency` per `period` `unit` (FHIR Timing.repeat), an event time, and the
+/// standard abbreviation code when there is one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frequency {
+    pub frequency: u32,
+    pub period: f64,
+    pub period_max: Option<f64>,
+    /// UCUM: h, d, wk, mo.
+    pub unit: String,
+    /// FHIR event timing (HS, MORN, EVE).
+    pub when: Option<String>,
+    /// GTS abbreviation (QD, BID, TID, QID, QOD, AM, PM, Q4H …).
+    pub code: Option<String>,
+    pub written: String,
+}
+
+impl Frequency {
+    /// Times per day, for comparisons.
+    pub fn per_day(&self) -> f64 {
+        let days = match self.unit.as_str() {
+            "h" => self.period / 24.0,
+            "d" => self.period,
+            "wk" => self.period * 7.0,
+            "mo" => self.period * 30.0,
+            _ => self.period,
+        };
+        self.frequency as f64 / days
+    }
+}
+
+/// An amount with its unit as written and its UCUM code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Amount {
+    pub value: f64,
+    pub unit: String,
+    pub ucum: String,
+}
+
+/// Dosage instructions found in a row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sig {
+    /// The instructions as written (whitespace collapsed).
+    pub text: String,
+    /// Strength as written ("10 MG", "0.5 MG/ML", "5-325 mg").
+    pub strength: Option<String>,
+    /// Amount per administration (2 puffs, 1 tablet, 650 mg).
+    pub dose: Option<Amount>,
+    pub route: Option<Route>,
+    pub frequency: Option<Frequency>,
+    /// As needed; the reason when written ("as needed for pain").
+    pub as_needed: Option<Option<String>>,
+    /// "for 10 days".
+    pub duration: Option<Amount>,
+}
+
+impl Sig {
+    /// True when nothing beyond the text was understood.
+    pub fn is_empty(&self) -> bool {
+        self.strength.is_none()
+            && self.dose.is_none()
+            && self.route.is_none()
+            && self.frequency.is_none()
+            && self.as_needed.is_none()
+            && self.duration.is_none()
+    }
+}
+
+static ROUTES: LazyLock<PhraseTable<(String, String)>> = LazyLock::new(|| {
+    PhraseTable::from_tsv(include_str!("../../dictionaries/routes.tsv"), |c| {
+        Some((c.get(1)?.to_string(), c.get(2)?.to_string()))
+    })
+});
+
+type FreqRow = (u32, f64, String, Option<String>, Option<String>);
+
+static FREQUENCIES: LazyLock<PhraseTable<FreqRow>> = LazyLock::new(|| {
+    PhraseTable::from_tsv(include_str!("../../dictionaries/frequencies.tsv"), |c| {
+        let opt = |i: usize| c.get(i).filter(|s| !s.is_empty()).map(|s| s.to_string());
+        Some((
+            c.get(1)?.parse().ok()?,
+            c.get(2)?.parse().ok()?,
+            c.get(3)?.to_string(),
+            opt(4),
+            opt(5),
+        ))
+    })
+});
+
+const NUMBER_WORDS: &[(&str, f64)] = &[
+    ("one", 1.0),
+    ("two", 2.0),
+    ("three", 3.0),
+    ("four", 4.0),
+    ("five", 5.0),
+    ("six", 6.0),
+    ("seven", 7.0),
+    ("eight", 8.0),
+    ("nine", 9.0),
+    ("ten", 10.0),
+    ("eleven", 11.0),
+    ("twelve", 12.0),
+    ("half", 0.5),
+    ("a", 1.0),
+    ("an", 1.0),
+];
+
+fn number(s: &str) -> Option<f64> {
+    let s = s.trim().to_ascii_lowercase();
+    if let Some(&(_, v)) = NUMBER_WORDS.iter().find(|(w, _)| *w == s) {
+        return Some(v);
+    }
+    if s == "½" {
+        return Some(0.5);
+    }
+    if let Some((a, b)) = s.split_once('/') {
+        return Some(a.trim().parse::<f64>().ok()? / b.trim().parse::<f64>().ok()?);
+    }
+    s.parse().ok()
+}
+
+const NUM: &str = r"(?:\d+(?:\.\d+)?|\.\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|half|½)";
+
+static STRENGTH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(\d+(?:\.\d+)?(?:\s*[-/]\s*\d+(?:\.\d+)?)*)\s*(mg|mcg|µg|ug|gm?|g|ml|units?|iu|meq|mmol|%)(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(ml|l|actuat|hr|h|g|mg|tab|dose|spray))?(?-u:\b)")
+        .expect("valid regex")
+});
+
+/// An amount of a dose form ("2 puffs", "1 tab", "2.5 mL", "20 units").
+static FORM_DOSE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)(/\s*)?(?-u:\b)({NUM})(?:\s*\(\s*\d+(?:\.\d+)?\s*\))?\s*(tablets?|tabs?|capsules?|caps?|puffs?|inhalations?|sprays?|drops?|patch(?:es)?|milliliters?|ml|mls|units?|vials?|ampules?|suppositor(?:y|ies)|lozenges?|packets?|applicators?|applications?|teaspoons?|tsp|tablespoons?|tbsp)(?-u:\b)"
+    ))
+    .expect("valid regex")
+});
+
+/// A mass given with a verb ("Inject ten (10) grams", "take 650 mg").
+static VERB_DOSE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)(?-u:\b)(?:take|inject|give|administer|infuse)\s+({NUM})(?:\s*\(\s*\d+(?:\.\d+)?\s*\))?\s*(mg|mcg|g|gm|grams?|milligrams?|micrograms?)(?-u:\b)"
+    ))
+    .expect("valid regex")
+});
+
+/// A mass on its own ("650 MG" in a dose column after the strength).
+static MASS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(/\s*)?(?-u:\b)(\d+(?:\.\d+)?)\s*(mg|mcg|g|gm)(?-u:\b)(\s*/)?").expect("valid regex")
+});
+
+static INTERVAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)(?-u:\b)(?:every|q)\s*({NUM})(?:\s*(?:-|to)\s*({NUM}))?\s*(hours?|hrs?|h|days?|d|weeks?|wks?|months?)(?-u:\b)"
+    ))
+    .expect("valid regex")
+});
+
+static TIMES_PER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)(?-u:\b)({NUM})\s*(?:x|times?)\s*(?:a|per|each|every|/)?\s*(day|daily|week|weekly|month)(?-u:\b)"
+    ))
+    .expect("valid regex")
+});
+
+static PRN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:prn|p\.r\.n|as needed|when needed|if needed|as required)(?-u:\b)\.?(?:\s*(?:for|:)?\s*([a-z][a-z/ ]{1,40}))?")
+        .expect("valid regex")
+});
+
+/// Words that end a PRN reason.
+static REASON_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s+(?:every|q\d|up to|not to|may|max|for \d|and|then|with|at|by|x\s*\d)\b.*$").expect("valid regex")
+});
+
+static DURATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)(?-u:\b)(?:for|x)\s*({NUM})\s*(days?|weeks?|months?)(?-u:\b)"
+    ))
+    .expect("valid regex")
+});
+
+fn ucum(unit: &str) -> String {
+    let u = unit.to_ascii_lowercase();
+    let u = u.trim_end_matches('s');
+    match u {
+        "mg" => "mg",
+        "mcg" | "ug" | "µg" => "ug",
+        "g" | "gm" | "gram" => "g",
+        "milligram" => "mg",
+        "microgram" => "ug",
+        "ml" | "milliliter" => "mL",
+        "l" => "L",
+        "unit" | "iu" => "[iU]",
+        "meq" => "meq",
+        "mmol" => "mmol",
+        "tablet" | "tab" => "{tablet}",
+        "capsule" | "cap" => "{capsule}",
+        "puff" | "inhalation" => "{puff}",
+        "spray" => "{spray}",
+        "drop" => "[drp]",
+        "patch" | "patche" => "{patch}",
+        "teaspoon" | "tsp" => "[tsp_us]",
+        "tablespoon" | "tbsp" => "[tbs_us]",
+        "vial" => "{vial}",
+        "suppository" | "suppositorie" => "{suppository}",
+        other => return format!("{{{other}}}"),
+    }
+    .to_string()
+}
+
+/// Parses the dosage instructions in `text[range]` (the medication's row from the drug name
+/// on). `key` is the page's key; the phrase tables match on it.
+pub fn parse_sig(text: &str, key: &KeyText, range: std::ops::Range<usize>, name_end: usize) -> Sig {
+    let row = &text[range.clone()];
+    let mut sig = Sig {
+        text: collapse(&cut_at_dates(row)),
+        ..Default::default()
+    };
+    let ks = key.key_offset(range.start);
+    let ke = key.key_offset(range.end);
+    let tail_from = name_end.saturating_sub(range.start).min(row.len());
+    let tail = &row[tail_from..];
+
+    if let Some(m) = STRENGTH.captures(row) {
+        sig.strength = Some(collapse(m.get(0).map_or("", |x| x.as_str())));
+    }
+    sig.dose = dose(tail);
+    if let Some(h) = ROUTES.find(text, key, ks..ke).into_iter().next() {
+        sig.route = Some(Route {
+            code: h.value.0.clone(),
+            display: h.value.1.clone(),
+            written: text[h.start..h.end].to_string(),
+        });
+    } else if let Some(route) = route_from_dose_form(row) {
+        sig.route = Some(route);
+    }
+    if let Some(c) = INTERVAL.captures(tail) {
+        let a = number(&c[1]).unwrap_or(1.0);
+        let b = c.get(2).and_then(|m| number(m.as_str()));
+        let unit = c[3].to_ascii_lowercase();
+        let unit = match unit.chars().next() {
+            Some('h') => "h",
+            Some('d') => "d",
+            Some('w') => "wk",
+            _ => "mo",
+        };
+        let code = (unit == "h" && b.is_none() && a.fract() == 0.0).then(|| format!("Q{}H", a as u32));
+        sig.frequency = Some(Frequency {
+            frequency: 1,
+            period: a,
+            period_max: b,
+            unit: unit.into(),
+            when: None,
+            code,
+            written: c[0].to_string(),
+        });
+    } else if let Some(c) = TIMES_PER.captures(tail) {
+        let n = number(&c[1]).unwrap_or(1.0).max(1.0) as u32;
+        let unit = match c[2].to_ascii_lowercase().chars().next() {
+            Some('d') => "d",
+            Some('w') => "wk",
+            _ => "mo",
+        };
+        sig.frequency = Some(Frequency {
+            frequency: n,
+            period: 1.0,
+            period_max: None,
+            unit: unit.into(),
+            when: None,
+            code: match (n, unit) {
+                (1, "d") => Some("QD".into()),
+                (2, "d") => Some("BID".into()),
+                (3, "d") => Some("TID".into()),
+                (4, "d") => Some("QID".into()),
+                _ => None,
+            },
+            written: c[0].to_string(),
+        });
+    } else if let Some(h) = FREQUENCIES
+        .find(text, key, key.key_offset(name_end.max(range.start))..ke)
+        .into_iter()
+        .next()
+    {
+        let (frequency, period, unit, when, code) = h.value.clone();
+        sig.frequency = Some(Frequency {
+            frequency,
+            period,
+            period_max: None,
+            unit,
+            when,
+            code,
+            written: text[h.start..h.end].to_string(),
+        });
+    }
+    if let Some(c) = PRN.captures(tail) {
+        let reason = c.get(1).map(|m| REASON_END.replace(m.as_str(), "").trim().to_string());
+        sig.as_needed = Some(reason.filter(|r| !r.is_empty() && r.split_whitespace().count() <= 4));
+    }
+    if let Some(c) = DURATION.captures(tail) {
+        if let Some(v) = number(&c[1]) {
+            let unit = c[2].to_ascii_lowercase();
+            let code = match unit.chars().next() {
+                Some('d') => "d",
+                Some('w') => "wk",
+                _ => "mo",
+            };
+            sig.duration = Some(Amount {
+                value: v,
+                unit: unit.clone(),
+                ucum: code.into(),
+            });
+        }
+    }
+    sig
+}
+
+/// The amount given each time: an amount of a form ("2 puffs"), else a mass with a verb
+/// ("inject 10 grams"), else a second mass after the strength ("325 MG 650 MG").
+fn dose(tail: &str) -> Option<Amount> {
+    let amount = |v: &str, unit: &str| {
+        number(v).map(|value| Amount {
+            value,
+            unit: unit.to_string(),
+            ucum: ucum(unit),
+        })
+    };
+    // Not the denominator of a concentration ("160 mg/5 mL").
+    if let Some(c) = FORM_DOSE.captures_iter(tail).find(|c| c.get(1).is_none()) {
+        return amount(&c[2], &c[3]);
+    }
+    if let Some(c) = VERB_DOSE.captures(tail) {
+        return amount(&c[1], &c[2]);
+    }
+    let masses: Vec<_> = MASS
+        .captures_iter(tail)
+        .filter(|c| c.get(1).is_none() && c.get(4).is_none())
+        .collect();
+    if masses.len() >= 2 {
+        return amount(&masses[1][2], &masses[1][3]);
+    }
+    None
+}
+
+/// RxNorm dose forms that name their route ("Oral Tablet", "Inhalation Solution").
+fn route_from_dose_form(row: &str) -> Option<Route> {
+    static FORM: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(?-u:\b)(oral|ophthalmic|otic|nasal|topical|transdermal|rectal|vaginal|sublingual|buccal|inhalation|inhalant|injectable|intravenous|intramuscular|subcutaneous)\s+(tablet|capsule|solution|suspension|powder|spray|ointment|cream|gel|patch|lozenge|film|suppository|product|liquid|syrup|drops?|injection|inhaler|aerosol|foam|lotion|emulsion)")
+            .expect("valid regex")
+    });
+    let c = FORM.captures(row)?;
+    let (code, display) = match c[1].to_ascii_lowercase().as_str() {
+        "oral" => ("26643006", "Oral route"),
+        "ophthalmic" => ("54485002", "Ophthalmic route"),
+        "otic" => ("10547007", "Otic route"),
+        "nasal" => ("46713006", "Nasal route"),
+        "topical" => ("6064005", "Topical route"),
+        "transdermal" => ("45890007", "Transdermal route"),
+        "rectal" => ("37161004", "Rectal route"),
+        "vaginal" => ("16857009", "Vaginal route"),
+        "sublingual" => ("37839007", "Sublingual route"),
+        "buccal" => ("54471007", "Buccal route"),
+        "inhalation" | "inhalant" => ("447694001", "Respiratory tract route"),
+        "intravenous" => ("47625008", "Intravenous route"),
+        "intramuscular" => ("78421000", "Intramuscular route"),
+        "subcutaneous" => ("34206005", "Subcutaneous route"),
+        _ => return None,
+    };
+    Some(Route {
+        code: code.into(),
+        display: display.into(),
+        written: c[0].to_string(),
+    })
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The instructions end where the row's date / status cells begin.
+fn cut_at_dates(row: &str) -> String {
+    let cut = super::DATE.find(row).map_or(row.len(), |m| m.start());
+    let mut s = row[..cut].to_string();
+    if s.len() > 240 {
+        let mut end = 240;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    s.trim_end_matches(['\t', ' ', '\n', '-', ',']).to_string()
+}
+
+#[cfg(test)]
+mod tests;

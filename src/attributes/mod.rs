@@ -1,0 +1,247 @@
+//! Attributes: what stands beside a finding in its row — a medication's strength, dose,
+//! route, frequency and dates; an allergy's reactions and severity; a status cell
+//! ("Resolved", "Discontinued") or a stop date that ends a problem or a drug.
+//!
+//! A row is the table row or label record the mention stands in: from the start of the
+//! mention's line to the line of the next finding of the same kind in the same section (so a
+//! cell that wraps onto several lines stays in its row), at most [`MAX_ROW`] bytes.
+
+pub mod allergy;
+pub mod medication;
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::normalize::KeyText;
+use crate::phrases::PhraseTable;
+
+/// The longest row looked at, in bytes.
+pub const MAX_ROW: usize = 700;
+
+static ROW_STATUS: LazyLock<PhraseTable<(String, String)>> = LazyLock::new(|| {
+    PhraseTable::from_tsv(include_str!("../../dictionaries/row-status.tsv"), |c| {
+        Some((c.get(1)?.to_string(), c.get(2)?.to_string()))
+    })
+});
+
+/// A date written in a row.
+pub static DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        \b(?:
+            \d{1,2}/\d{1,2}/\d{4}
+          | \d{4}-\d{2}-\d{2}
+          | (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?[\s\-]+\d{1,2},?[\s\-]+\d{4}
+          | \d{1,2}[\s\-](?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[\s\-,]+\d{4}
+          | (?:mon|tue|wed|thu|fri|sat|sun)\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\s+\d{1,2}\s+[\d:]+\s+[a-z]{2,4}\s+\d{4}
+          | \d{8}
+        )\b",
+    )
+    .expect("valid regex")
+});
+
+/// A table header or label that announces an end date (a stop column, "Resolved:").
+static END_COLUMN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(stop|end|end date|stop date|date resolved|resolved date|resolution date|resolved|discontinued|date discontinued|\(start - stop\))$")
+        .expect("valid regex")
+});
+
+/// What a row says beyond the finding itself.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RowFacts {
+    /// A status cell: (status, applies-to, words as written).
+    pub status: Option<(String, String, String)>,
+    /// Dates written in the row (ISO), in order.
+    pub dates: Vec<String>,
+    /// The row has an end date under an end-date column or label.
+    pub ended: bool,
+}
+
+/// Where a mention's row starts: its line, or for label records ("Start: …", "Stop: …",
+/// "Description: <finding>") the first of the date lines just above it.
+pub fn row_start(text: &str, mention_start: usize, section_start: usize) -> usize {
+    static DATE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^\s*(start|stop|end|onset|resolved|date|effective|start date|end date|stop date|onset date|resolved date)\s*:")
+            .expect("valid regex")
+    });
+    let line_start = text[..mention_start].rfind('\n').map_or(0, |p| p + 1);
+    let mut start = line_start;
+    let line = &text[line_start..];
+    if !line.split('\n').next().unwrap_or("").contains(':') {
+        return start;
+    }
+    while start > section_start.max(1) {
+        let prev_start = text[..start - 1].rfind('\n').map_or(0, |p| p + 1);
+        if prev_start < section_start || !DATE_LABEL.is_match(&text[prev_start..start]) {
+            break;
+        }
+        start = prev_start;
+    }
+    start
+}
+
+/// Row spans: for each mention (page-text start offsets, sorted), the row end.
+pub fn row_end(text: &str, mention_start: usize, next_start: Option<usize>, section_end: usize) -> usize {
+    let line_end = text[mention_start..].find('\n').map_or(text.len(), |p| mention_start + p);
+    let next_line_start = next_start
+        .map(|n| text[..n].rfind('\n').map_or(0, |p| p + 1))
+        .unwrap_or(section_end);
+    let cap = (mention_start + MAX_ROW).min(text.len());
+    let cap = floor_char(text, cap);
+    line_end.max(next_line_start.min(section_end)).min(cap).max(line_end.min(cap))
+}
+
+fn floor_char(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Reads the status cell, dates and end date of a row (`row`), skipping the mention itself.
+pub fn row_facts(
+    text: &str,
+    key: &KeyText,
+    row: std::ops::Range<usize>,
+    mention: std::ops::Range<usize>,
+    section_start: usize,
+) -> RowFacts {
+    let mut facts = RowFacts::default();
+    let ks = key.key_offset(row.start);
+    let ke = key.key_offset(row.end);
+    for hit in ROW_STATUS.find(text, key, ks..ke) {
+        if hit.start < mention.end && mention.start < hit.end {
+            continue;
+        }
+        // A status is a cell of its own or a "Status:" value, not a word inside prose.
+        if !stands_alone(text, hit.start, hit.end) {
+            continue;
+        }
+        facts.status = Some((
+            hit.value.0.clone(),
+            hit.value.1.clone(),
+            text[hit.start..hit.end].to_string(),
+        ));
+        if hit.start >= mention.end {
+            break;
+        }
+    }
+    let row_text = &text[row.clone()];
+    for m in DATE.find_iter(row_text) {
+        if let Some(d) = parse_any_date(m.as_str()) {
+            facts.dates.push(d);
+        }
+    }
+    // An end date: under a header with an end column, or after an end label in the row.
+    let mut labelled_end = false;
+    for line in row_text.lines() {
+        if let Some((label, value)) = line.split_once(':') {
+            if END_COLUMN.is_match(label.trim()) && DATE.is_match(value) {
+                labelled_end = true;
+            }
+        }
+    }
+    let before = &text[section_start.min(row.start)..row.start];
+    let has_end_column = before.lines().rev().take(60).any(|l| {
+        let cells: Vec<&str> = l.split('\t').map(str::trim).collect();
+        cells.len() >= 2
+            && !l.chars().any(|c| c.is_ascii_digit())
+            && cells.iter().any(|c| END_COLUMN.is_match(c) || c.to_ascii_lowercase().contains("(start - stop)"))
+    });
+    let distinct: std::collections::BTreeSet<&String> = facts.dates.iter().collect();
+    facts.ended = labelled_end || (has_end_column && distinct.len() >= 2);
+    // Label records: "Start: …" / "Stop: …" lines before the description belong to the row.
+    facts
+}
+
+/// True when the words at `start..end` fill their cell: nothing but spaces, punctuation or a
+/// "Status:" label between them and the cell edges (tabs, line ends).
+fn stands_alone(text: &str, start: usize, end: usize) -> bool {
+    let cell_start = text[..start].rfind(['\t', '\n']).map_or(0, |p| p + 1);
+    let cell_end = text[end..].find(['\t', '\n']).map_or(text.len(), |p| end + p);
+    let before = text[cell_start..start].trim().trim_end_matches(':').trim();
+    let after = text[end..cell_end].trim();
+    let before_ok = before.is_empty()
+        || before.eq_ignore_ascii_case("status")
+        || before.to_ascii_lowercase().ends_with("status")
+        || before.chars().all(|c| !c.is_alphanumeric());
+    let after_ok = after.is_empty() || after.chars().all(|c| !c.is_alphanumeric());
+    before_ok && after_ok
+}
+
+/// Parses the date formats rows use into `YYYY-MM-DD`.
+pub fn parse_any_date(s: &str) -> Option<String> {
+    static WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^(?:mon|tue|wed|thu|fri|sat|sun)\s+([a-z]{3})\s+(\d{1,2})\s+[\d:]+\s+[a-z]{2,4}\s+(\d{4})$")
+            .expect("valid regex")
+    });
+    static COMPACT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d{4})(\d{2})(\d{2})$").expect("valid regex"));
+    static MON_DAY_YEAR: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)^([a-z]{3})[a-z]*-(\d{1,2})-(\d{4})$").expect("valid regex"));
+    if let Some(c) = WEEKDAY.captures(s) {
+        return crate::patient::parse_date(&format!("{} {}, {}", &c[1], &c[2], &c[3]));
+    }
+    if let Some(c) = COMPACT.captures(s) {
+        return crate::patient::parse_date(&format!("{}-{}-{}", &c[1], &c[2], &c[3]));
+    }
+    if let Some(c) = MON_DAY_YEAR.captures(s) {
+        return crate::patient::parse_date(&format!("{} {}, {}", &c[1], &c[2], &c[3]));
+    }
+    crate::patient::parse_date(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(text: &str, needle: &str) -> RowFacts {
+        let key = KeyText::new(text);
+        let s = text.find(needle).unwrap();
+        let e = s + needle.len();
+        let end = row_end(text, s, None, text.len());
+        let row_start = text[..s].rfind('\n').map_or(0, |p| p + 1);
+        row_facts(text, &key, row_start..end, s..e, 0)
+    }
+
+    #[test]
+    fn status_cells() {
+        let f = facts("Asthma\t2010\tResolved\n", "Asthma");
+        assert_eq!(f.status.unwrap().0, "resolved");
+        let f = facts("Name: Asthma\nStatus: Inactive\n", "Asthma");
+        assert_eq!(f.status.unwrap().0, "inactive");
+        let f = facts("Asthma, resolved in childhood, now active wheeze\n", "Asthma");
+        assert!(f.status.is_none(), "status words inside prose are not cells");
+        let f = facts("Active Medications\tDiscontinued\tAspirin 81 mg\tActive\n", "Aspirin");
+        assert_eq!(f.status.unwrap().0, "active", "the status after the drug wins");
+    }
+
+    #[test]
+    fn end_dates_need_an_end_column() {
+        let table = "Start\tStop\tDescription\tCode\n01/15/2017\t01/21/2018\tStress (finding)\tSNOMED CT 73595000\n";
+        assert!(facts(table, "Stress").ended);
+        let open = "Start\tStop\tDescription\tCode\n02/25/2024\tHydrochlorothiazide 25 MG Oral Tablet\n";
+        assert!(!facts(open, "Hydrochlorothiazide").ended);
+        let no_column = "Date\tDescription\n01/15/2017\t01/21/2018\tStress\n";
+        assert!(!facts(no_column, "Stress").ended);
+        let labels = "Start: 2014-12-22\nStop: 2015-01-04\nDescription: Acute viral pharyngitis\n";
+        let key = KeyText::new(labels);
+        let s = labels.find("Acute").unwrap();
+        let f = row_facts(labels, &key, 0..labels.len(), s..s + 5, 0);
+        assert!(f.ended);
+        assert_eq!(f.dates, vec!["2014-12-22", "2015-01-04"]);
+    }
+
+    #[test]
+    fn date_formats() {
+        for (s, want) in [
+            ("Mon Jun 22 00:00:00 EDT 2015", "2015-06-22"),
+            ("20120806", "2012-08-06"),
+            ("Jun-15-2017", "2017-06-15"),
+            ("May 27, 2021", "2021-05-27"),
+            ("01/21/2018", "2018-01-21"),
+        ] {
+            assert_eq!(parse_any_date(s).as_deref(), Some(want), "{s}");
+        }
+    }
+}

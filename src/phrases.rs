@@ -1,0 +1,127 @@
+//! Phrase tables: small lists of phrases with a value each (routes, frequencies, status words,
+//! severities, "no known allergies"), matched on word boundaries of a page's key so that
+//! punctuation and case variants ("b.i.d.", "BID", "Bid") all match one row.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::normalize::fold::term_key;
+use crate::normalize::{KeyText, is_sep};
+
+/// A phrase found in a page.
+#[derive(Debug, Clone, Copy)]
+pub struct Hit<'a, T> {
+    /// Span in the page text (bytes).
+    pub start: usize,
+    pub end: usize,
+    /// Span in the key.
+    pub key_start: usize,
+    pub key_end: usize,
+    pub value: &'a T,
+}
+
+/// Phrases with values.
+pub struct PhraseTable<T> {
+    automaton: AhoCorasick,
+    rows: Vec<(String, bool, T)>,
+}
+
+impl<T> PhraseTable<T> {
+    /// Builds a table from (phrase, case-sensitive, value) rows.
+    pub fn new(rows: Vec<(String, bool, T)>) -> PhraseTable<T> {
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(rows.iter().map(|r| term_key(&r.0)))
+            .expect("phrase table builds");
+        PhraseTable { automaton, rows }
+    }
+
+    /// Builds a table from a TSV (header line skipped; first column the phrase, a `flags`
+    /// column holding `cs` for case-sensitive rows), the value made from each row's columns.
+    pub fn from_tsv(tsv: &str, value: impl Fn(&[&str]) -> Option<T>) -> PhraseTable<T> {
+        let mut lines = tsv.lines();
+        let header: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
+        let flags = header.iter().position(|h| *h == "flags");
+        let rows = lines
+            .filter(|l| !l.trim().is_empty())
+            .filter_map(|l| {
+                let cols: Vec<&str> = l.split('\t').collect();
+                let cs = flags
+                    .and_then(|i| cols.get(i))
+                    .is_some_and(|f| f.split(';').any(|x| x == "cs"));
+                Some((cols[0].to_string(), cs, value(&cols)?))
+            })
+            .collect();
+        PhraseTable::new(rows)
+    }
+
+    /// Every phrase in key bytes `range` of the page, leftmost-longest, on word boundaries.
+    pub fn find<'a>(
+        &'a self,
+        text: &str,
+        key: &KeyText,
+        range: std::ops::Range<usize>,
+    ) -> Vec<Hit<'a, T>> {
+        let k = key.key.as_bytes();
+        let end = range.end.min(k.len());
+        let mut out = Vec::new();
+        let mut pos = range.start.min(end);
+        while pos < end {
+            let input = aho_corasick::Input::new(k).span(pos..end);
+            let Some(m) = self.automaton.find(input) else {
+                break;
+            };
+            let (s, e) = (m.start(), m.end());
+            let at_word = (s == 0 || is_sep(k[s - 1])) && (e == k.len() || is_sep(k[e]));
+            if !at_word {
+                pos = s + 1;
+                continue;
+            }
+            let row = &self.rows[m.pattern().as_usize()];
+            let (ts, te) = key.source_span(s, e);
+            let written = &text[ts..te];
+            if row.1
+                && !written
+                    .chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .eq(row.0.chars().filter(|c| c.is_alphanumeric()))
+            {
+                pos = s + 1;
+                continue;
+            }
+            out.push(Hit {
+                start: ts,
+                end: te,
+                key_start: s,
+                key_end: e,
+                value: &row.2,
+            });
+            pos = e;
+        }
+        out
+    }
+
+    /// The phrase of a row.
+    pub fn phrase(&self, index: usize) -> &str {
+        &self.rows[index].0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_and_case_sensitive_rows() {
+        let t = PhraseTable::new(vec![
+            ("bid".to_string(), false, 2),
+            ("b.i.d.".to_string(), false, 2),
+            ("PO".to_string(), true, 1),
+            ("twice a day".to_string(), false, 2),
+        ]);
+        let text = "Take 1 tab po B.I.D. and PO twice a day";
+        let key = KeyText::new(text);
+        let hits = t.find(text, &key, 0..key.key.len());
+        let got: Vec<(&str, i32)> = hits.iter().map(|h| (&text[h.start..h.end], *h.value)).collect();
+        assert_eq!(got, vec![("B.I.D", 2), ("PO", 1), ("twice a day", 2)]);
+    }
+}
