@@ -205,12 +205,20 @@ fn finding_of(mentions: Vec<Mention>) -> Finding {
         .map(|m| m.decision.assertion)
         .min_by_key(|a| rank(*a))
         .unwrap_or(Assertion::Present);
-    let candidates: Vec<&Mention> = mentions.iter().filter(|m| m.decision.assertion == assertion).collect();
+    let candidates: Vec<&Mention> = mentions
+        .iter()
+        .filter(|m| m.decision.assertion == assertion)
+        .collect();
     // The most recent row decides the status when rows carry dates; otherwise a mention that
     // lists the finding as current, and a disagreement is reported.
-    let dated = candidates.iter().filter(|m| m.latest_date().is_some()).max_by(|a, b| {
-        a.latest_date().cmp(&b.latest_date()).then(b.start.cmp(&a.start))
-    });
+    let dated = candidates
+        .iter()
+        .filter(|m| m.latest_date().is_some())
+        .max_by(|a, b| {
+            a.latest_date()
+                .cmp(&b.latest_date())
+                .then(b.start.cmp(&a.start))
+        });
     let mut conflict = None;
     let decider = match dated {
         Some(m) => *m,

@@ -17,9 +17,9 @@ use crate::normalize::fold::term_key;
 static CONTEXT_TSV: &str = include_str!("../dictionaries/context.tsv");
 
 /// Words a forward trigger reaches.
-const FORWARD_WINDOW: usize = 12;
+const FORWARD_WINDOW: usize = 20;
 /// Words a backward trigger reaches.
-const BACKWARD_WINDOW: usize = 6;
+const BACKWARD_WINDOW: usize = 14;
 
 /// A trigger's category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,6 +54,8 @@ pub enum Direction {
     Forward,
     Backward,
     Bidirectional,
+    /// Only after the finding, closing its statement: "HIV negative.", "Smoker: No".
+    Answer,
     Row,
     None,
 }
@@ -161,6 +163,7 @@ impl ContextRules {
                 "forward" => Direction::Forward,
                 "backward" => Direction::Backward,
                 "bidirectional" => Direction::Bidirectional,
+                "answer" => Direction::Answer,
                 "row" => Direction::Row,
                 "none" => Direction::None,
                 other => {
@@ -213,7 +216,7 @@ impl ContextRules {
             (s == 0 || crate::normalize::is_sep(k[s - 1]))
                 && (e == k.len() || crate::normalize::is_sep(k[e]))
         };
-        let mut hits: Vec<Hit> = Vec::new();
+        let mut candidates: Vec<Hit> = Vec::new();
         // Overlapping search so that a match failing the word check does not hide another.
         let mut pos = 0;
         while pos < k.len() {
@@ -222,7 +225,7 @@ impl ContextRules {
                 break;
             };
             if at_word(m.start(), m.end()) {
-                hits.push(Hit {
+                candidates.push(Hit {
                     start: m.start(),
                     end: m.end(),
                     rule: self.literal_rule[m.pattern().as_usize()],
@@ -234,10 +237,8 @@ impl ContextRules {
         }
         for (re, rule) in &self.regexes {
             for m in re.find_iter(&key.key) {
-                if at_word(m.start(), m.end())
-                    && !hits.iter().any(|h| h.start < m.end() && m.start() < h.end)
-                {
-                    hits.push(Hit {
+                if !m.is_empty() && at_word(m.start(), m.end()) {
+                    candidates.push(Hit {
                         start: m.start(),
                         end: m.end(),
                         rule: *rule,
@@ -245,11 +246,22 @@ impl ContextRules {
                 }
             }
         }
-        hits.sort_by_key(|h| (h.start, h.end));
+        // Leftmost-longest across literals and patterns: a pseudo-trigger ("mother states",
+        // "no side effects from") hides the shorter trigger inside it.
+        candidates.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+        let mut hits: Vec<Hit> = Vec::with_capacity(candidates.len());
+        for h in candidates {
+            if hits.last().is_none_or(|last| h.start >= last.end) {
+                hits.push(h);
+            }
+        }
         let mut breaks = Vec::new();
-        for (i, &b) in k.iter().enumerate() {
-            if b == b'\n' || (b == b' ' && starts_new_statement(text, key.source_start(i))) {
-                breaks.push(i);
+        for i in 1..k.len().saturating_sub(1) {
+            if crate::normalize::is_sep(k[i]) {
+                let run = &text[key.source_end(i - 1)..key.source_start(i + 1)];
+                if ends_statement(text, key.source_end(i - 1), run) {
+                    breaks.push(i);
+                }
             }
         }
         let line_starts = std::iter::once(0)
@@ -297,6 +309,16 @@ impl ContextRules {
                 if let Some(d) = self.reach(ctx, k, h.end, start, FORWARD_WINDOW) {
                     found.push((assertion, d, h.rule));
                 }
+            } else if (forward && matches!(assertion, Assertion::Negated | Assertion::Possible)
+                || rule.direction == Direction::Answer)
+                && h.start >= end
+                && ends_its_statement(ctx, k, h.end)
+                && self.reach(ctx, k, end, h.start, 2).is_some()
+            {
+                // A form's answer: "Smoker: No", "Chest pain: denies", "Metformin - not
+                // taking". A forward trigger with nothing after it in its statement answers
+                // the label just before it.
+                found.push((assertion, 0, h.rule));
             } else if backward
                 && h.start >= end
                 && let Some(d) = self.reach(ctx, k, end, h.start, BACKWARD_WINDOW)
@@ -304,8 +326,8 @@ impl ContextRules {
                 found.push((assertion, d, h.rule));
             }
         }
-        // Family trumps everything (it is about someone else); then negation, hypotheticals,
-        // uncertainty, history. Within a category, the nearest trigger explains the decision.
+        // Negation first ("denies family history of …" is a denial), then family (about
+        // someone else), hypotheticals, uncertainty, history. Within a category, the nearest trigger explains the decision.
         found.sort_by_key(|&(a, d, _)| (priority(a), d));
         match found.first() {
             Some(&(assertion, _, rule)) => {
@@ -360,10 +382,18 @@ impl ContextRules {
     }
 }
 
+/// True when nothing but a statement break (or the end of the page) follows key offset `at`.
+fn ends_its_statement(ctx: &PageContext, k: &[u8], at: usize) -> bool {
+    if at >= k.len() {
+        return true;
+    }
+    ctx.breaks.binary_search(&at).is_ok()
+}
+
 fn priority(a: Assertion) -> u8 {
     match a {
-        Assertion::Family => 0,
-        Assertion::Negated => 1,
+        Assertion::Negated => 0,
+        Assertion::Family => 1,
         Assertion::Hypothetical => 2,
         Assertion::Possible => 3,
         Assertion::Historical => 4,
@@ -371,27 +401,75 @@ fn priority(a: Assertion) -> u8 {
     }
 }
 
-/// A line break starts a new statement when the next line begins like one (a capital, a
-/// digit, a bullet) and the line before did not end mid-phrase (with a comma or "of").
-fn starts_new_statement(text: &str, sep_offset: usize) -> bool {
-    let Some(nl) = text[sep_offset..].find('\n').map(|p| sep_offset + p) else {
-        return false;
-    };
-    // Only when the separator run actually contains the newline.
-    if text[sep_offset..nl]
-        .chars()
-        .any(|c| !c.is_whitespace() && !c.is_ascii_punctuation())
-    {
-        return false;
+/// Does the run of separators `run` (starting at page offset `at`) end a statement? A
+/// sentence end (`.` `!` `?` `;`), a blank line, or a line break before a line that starts
+/// like a new statement (a capital, a digit, a bullet) after a line that did not end
+/// mid-phrase (`,` `-` `:` `/`). Table cells (tabs, `|`) and colons do not end a statement:
+/// a table row is one.
+fn ends_statement(text: &str, at: usize, run: &str) -> bool {
+    let bytes = text.as_bytes();
+    for (i, c) in run.char_indices() {
+        if matches!(c, '!' | '?' | ';') {
+            return true;
+        }
+        if c == '.' && !is_abbreviation_dot(bytes, at + i) {
+            let next = text[at + i + 1..].chars().next();
+            if next.is_none_or(char::is_whitespace) {
+                return true;
+            }
+        }
     }
-    let before = text[..sep_offset].trim_end();
-    if before.ends_with(',') || before.ends_with('-') {
-        return false;
+    let newlines = run.matches('\n').count();
+    if newlines >= 2 {
+        return true;
     }
-    let next = text[nl + 1..].trim_start();
-    next.chars().next().is_some_and(|c| {
-        c.is_uppercase() || c.is_ascii_digit() || matches!(c, '-' | '*' | '\u{2022}')
-    })
+    if newlines == 1 {
+        let before = run[..run.find('\n').unwrap_or(0)].trim();
+        if before.ends_with([',', '-', ':', '/']) {
+            return false;
+        }
+        let line_before = text[..at].rsplit('\n').next().unwrap_or("").trim_end();
+        if line_before.ends_with([',', '-', ':', '/'])
+            || line_before.to_ascii_lowercase().ends_with(" of")
+        {
+            return false;
+        }
+        let after = run[run.rfind('\n').unwrap_or(0) + 1..].trim_start();
+        let next = after
+            .chars()
+            .next()
+            .or_else(|| text[at + run.len()..].chars().next());
+        return next.is_some_and(|c| {
+            c.is_uppercase() || c.is_ascii_digit() || matches!(c, '-' | '*' | '\u{2022}')
+        });
+    }
+    false
+}
+
+/// "Dr." "e.g." "vs." and single initials do not end a sentence.
+fn is_abbreviation_dot(bytes: &[u8], dot: usize) -> bool {
+    let word_start = bytes[..dot]
+        .iter()
+        .rposition(|b| !b.is_ascii_alphabetic())
+        .map_or(0, |p| p + 1);
+    let word = &bytes[word_start..dot];
+    word.len() == 1 && word[0].is_ascii_uppercase()
+        || matches!(
+            word.to_ascii_lowercase().as_slice(),
+            b"dr"
+                | b"mr"
+                | b"mrs"
+                | b"ms"
+                | b"st"
+                | b"vs"
+                | b"eg"
+                | b"ie"
+                | b"approx"
+                | b"inc"
+                | b"pt"
+                | b"hx"
+                | b"dx"
+        )
 }
 
 #[cfg(test)]

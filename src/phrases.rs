@@ -121,7 +121,10 @@ mod tests {
         let text = "Take 1 tab po B.I.D. and PO twice a day";
         let key = KeyText::new(text);
         let hits = t.find(text, &key, 0..key.key.len());
-        let got: Vec<(&str, i32)> = hits.iter().map(|h| (&text[h.start..h.end], *h.value)).collect();
+        let got: Vec<(&str, i32)> = hits
+            .iter()
+            .map(|h| (&text[h.start..h.end], *h.value))
+            .collect();
         assert_eq!(got, vec![("B.I.D", 2), ("PO", 1), ("twice a day", 2)]);
     }
 }

@@ -8,10 +8,8 @@
 
 use std::sync::LazyLock;
 
-
 use crate::attributes;
 use crate::consolidate::{Finding, consolidate};
-use crate::phrases::PhraseTable;
 use crate::context::{Assertion, ContextRules, Decision};
 use crate::dictionary::matcher::find_terms;
 use crate::dictionary::{Dictionary, Entry, Kind, System};
@@ -20,13 +18,16 @@ use crate::mention::{Mention, Role};
 use crate::normalize::KeyText;
 use crate::normalize::furniture;
 use crate::patient::{self, PatientSummary};
+use crate::phrases::PhraseTable;
 use crate::sections::{Finds, Implies, SectionMap, SectionRules};
 
 static NO_KNOWN_TSV: &str = include_str!("../dictionaries/no-known-allergies.tsv");
 
 /// "No known allergies" phrases and their SNOMED CT codes.
 static NO_KNOWN: LazyLock<PhraseTable<(String, String)>> = LazyLock::new(|| {
-    PhraseTable::from_tsv(NO_KNOWN_TSV, |c| Some((c.get(1)?.to_string(), c.get(2)?.to_string())))
+    PhraseTable::from_tsv(NO_KNOWN_TSV, |c| {
+        Some((c.get(1)?.to_string(), c.get(2)?.to_string()))
+    })
 });
 
 /// What the pipeline found in one document.
@@ -167,9 +168,23 @@ impl Extractor {
                     allergy: None,
                 });
             }
-            page_mentions.extend(self.no_known_allergies(text, &key, pi, page.number, &sections, &in_furniture));
+            page_mentions.extend(self.no_known_allergies(
+                text,
+                &key,
+                pi,
+                page.number,
+                &sections,
+                &in_furniture,
+            ));
             page_mentions.sort_by_key(|m| (m.start, m.end));
-            self.read_rows(text, &key, pi, &sections, &reaction_terms, &mut page_mentions);
+            self.read_rows(
+                text,
+                &key,
+                pi,
+                &sections,
+                &reaction_terms,
+                &mut page_mentions,
+            );
             mentions.extend(page_mentions);
         }
         let mut findings = consolidate(mentions);
@@ -184,7 +199,6 @@ impl Extractor {
         }
     }
 }
-
 
 impl Extractor {
     /// "No known allergies" and kin, anywhere but in a family history.
@@ -264,20 +278,34 @@ impl Extractor {
             }
             let next = mentions[i + 1..]
                 .iter()
-                .find(|n| n.role == m.role && n.section_index == m.section_index && n.start >= m.end)
+                .find(|n| {
+                    n.role == m.role && n.section_index == m.section_index && n.start >= m.end
+                })
                 .map(|n| n.start);
             let (section_start, section_end) = sections.stretch(pi, m.start, text.len());
             let row_start = attributes::row_start(text, m.start, section_start);
             let row_end = attributes::row_end(text, m.start, next, section_end);
-            let facts = attributes::row_facts(text, key, row_start..row_end, m.start..m.end, section_start);
+            let facts =
+                attributes::row_facts(text, key, row_start..row_end, m.start..m.end, section_start);
             let role = m.role;
             let (ms, me) = (m.start, m.end);
             let m = &mut mentions[i];
             if role == Role::Medication {
-                m.sig = Some(attributes::medication::parse_sig(text, key, ms..row_end, me));
+                m.sig = Some(attributes::medication::parse_sig(
+                    text,
+                    key,
+                    ms..row_end,
+                    me,
+                ));
             }
             if role == Role::Allergy {
-                m.allergy = Some(attributes::allergy::read_row(text, key, row_start..row_end, ms..me, reaction_terms));
+                m.allergy = Some(attributes::allergy::read_row(
+                    text,
+                    key,
+                    row_start..row_end,
+                    ms..me,
+                    reaction_terms,
+                ));
             }
             // A status cell or an end date in the row overrides what the section implies.
             let applies = |a: &str| a == "all" || a == role.as_str();
@@ -288,11 +316,13 @@ impl Extractor {
                 }
             } else if facts.ended {
                 let end = facts.dates.iter().max().cloned().unwrap_or_default();
-                m.status = Some(match role {
-                    Role::Medication => "completed",
-                    _ => "resolved",
-                }
-                .to_string());
+                m.status = Some(
+                    match role {
+                        Role::Medication => "completed",
+                        _ => "resolved",
+                    }
+                    .to_string(),
+                );
                 m.status_rule = Some(format!("end date {end} in the row"));
             }
             m.row = facts;

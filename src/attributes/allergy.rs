@@ -15,12 +15,15 @@ use crate::phrases::PhraseTable;
 type SeverityRow = (String, Option<String>);
 
 static SEVERITY: LazyLock<PhraseTable<SeverityRow>> = LazyLock::new(|| {
-    PhraseTable::from_tsv(include_str!("../../dictionaries/reaction-severity.tsv"), |c| {
-        Some((
-            c.get(1)?.to_string(),
-            c.get(2).filter(|s| !s.is_empty()).map(|s| s.to_string()),
-        ))
-    })
+    PhraseTable::from_tsv(
+        include_str!("../../dictionaries/reaction-severity.tsv"),
+        |c| {
+            Some((
+                c.get(1)?.to_string(),
+                c.get(2).filter(|s| !s.is_empty()).map(|s| s.to_string()),
+            ))
+        },
+    )
 });
 
 /// A reaction found in an allergen's row.
@@ -57,7 +60,11 @@ pub fn read_row(
     terms: &[(usize, usize, Vec<Entry>)],
 ) -> AllergyAttrs {
     let mut attrs = AllergyAttrs::default();
-    let severities = SEVERITY.find(text, key, key.key_offset(row.start)..key.key_offset(row.end));
+    let severities = SEVERITY.find(
+        text,
+        key,
+        key.key_offset(row.start)..key.key_offset(row.end),
+    );
     let mut attached = vec![false; severities.len()];
     for (s, e, entries) in terms {
         if *s < row.start || *e > row.end || (*s < mention.end && mention.start < *e) {
@@ -79,16 +86,24 @@ pub fn read_row(
         });
     }
     // A severity in a cell of its own applies to every reaction of the row without one.
-    let row_severity = severities.iter().zip(&attached).find(|(_, a)| !**a).map(|(h, _)| h);
+    let row_severity = severities
+        .iter()
+        .zip(&attached)
+        .find(|(_, a)| !**a)
+        .map(|(h, _)| h);
     if let Some(h) = row_severity {
         for r in attrs.reactions.iter_mut().filter(|r| r.severity.is_none()) {
             r.severity = Some(h.value.0.clone());
         }
     }
-    let high = severities.iter().any(|h| h.value.1.as_deref() == Some("high"))
+    let high = severities
+        .iter()
+        .any(|h| h.value.1.as_deref() == Some("high"))
         || attrs.reactions.iter().any(|r| {
             r.text.to_ascii_lowercase().contains("anaphyla")
-                || r.entries.iter().any(|e| e.display.to_ascii_lowercase().contains("anaphyla"))
+                || r.entries
+                    .iter()
+                    .any(|e| e.display.to_ascii_lowercase().contains("anaphyla"))
         });
     let row_text = text[row.clone()].to_ascii_lowercase();
     let intolerance = row_text.contains("intolerance") || row_text.contains("side effect");
@@ -138,7 +153,9 @@ mod tests {
         let row_start = text[..s].rfind('\n').map_or(0, |p| p + 1);
         let row_end = next.map_or(text.len(), |n| {
             let p = text.find(n).unwrap();
-            text[..p].rfind('\n').map_or(p, |q| if q < s { p } else { q + 1 })
+            text[..p]
+                .rfind('\n')
+                .map_or(p, |q| if q < s { p } else { q + 1 })
         });
         let mut terms = Vec::new();
         for r in reactions {
@@ -149,18 +166,30 @@ mod tests {
             }
         }
         terms.sort_by_key(|t| t.0);
-        read_row(text, &key, row_start..row_end, s..s + allergen.len(), &terms)
+        read_row(
+            text,
+            &key,
+            row_start..row_end,
+            s..s + allergen.len(),
+            &terms,
+        )
     }
 
     fn reactions(a: &AllergyAttrs) -> Vec<(String, Option<String>)> {
-        a.reactions.iter().map(|r| (r.text.clone(), r.severity.clone())).collect()
+        a.reactions
+            .iter()
+            .map(|r| (r.text.clone(), r.severity.clone()))
+            .collect()
     }
 
     #[test]
     fn table_row_with_severity_cell() {
         let text = "Penicillin G\tHives\tModerate\tActive\nSulfa\tRash\tMild\tActive\n";
         let a = read(text, "Penicillin G", Some("Sulfa"), &["Hives", "Rash"]);
-        assert_eq!(reactions(&a), vec![("Hives".into(), Some("moderate".into()))]);
+        assert_eq!(
+            reactions(&a),
+            vec![("Hives".into(), Some("moderate".into()))]
+        );
         let b = read(text, "Sulfa", None, &["Hives", "Rash"]);
         assert_eq!(reactions(&b), vec![("Rash".into(), Some("mild".into()))]);
     }
@@ -171,7 +200,10 @@ mod tests {
         let a = read(text, "Peanut Oil", None, &["Rash", "Shortness of breath"]);
         assert_eq!(
             reactions(&a),
-            vec![("Rash".into(), Some("moderate".into())), ("Shortness of breath".into(), Some("severe".into()))]
+            vec![
+                ("Rash".into(), Some("moderate".into())),
+                ("Shortness of breath".into(), Some("severe".into()))
+            ]
         );
         assert_eq!(a.criticality.as_deref(), Some("high"));
     }
@@ -187,9 +219,19 @@ mod tests {
 
     #[test]
     fn anaphylaxis_is_high_criticality_and_intolerance_is_low() {
-        let a = read("Shellfish - anaphylaxis\n", "Shellfish", None, &["anaphylaxis"]);
+        let a = read(
+            "Shellfish - anaphylaxis\n",
+            "Shellfish",
+            None,
+            &["anaphylaxis"],
+        );
         assert_eq!(a.criticality.as_deref(), Some("high"));
-        let b = read("Codeine - nausea (intolerance)\n", "Codeine", None, &["nausea"]);
+        let b = read(
+            "Codeine - nausea (intolerance)\n",
+            "Codeine",
+            None,
+            &["nausea"],
+        );
         assert_eq!(b.criticality.as_deref(), Some("low"));
         assert_eq!(b.kind.as_deref(), Some("intolerance"));
         let c = read("Aspirin\tHives\n", "Aspirin", None, &["Hives"]);

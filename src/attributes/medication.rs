@@ -164,7 +164,8 @@ static VERB_DOSE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A mass on its own ("650 MG" in a dose column after the strength).
 static MASS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(/\s*)?(?-u:\b)(\d+(?:\.\d+)?)\s*(mg|mcg|g|gm)(?-u:\b)(\s*/)?").expect("valid regex")
+    Regex::new(r"(?i)(/\s*)?(?-u:\b)(\d+(?:\.\d+)?)\s*(mg|mcg|g|gm)(?-u:\b)(\s*/)?")
+        .expect("valid regex")
 });
 
 static INTERVAL: LazyLock<Regex> = LazyLock::new(|| {
@@ -188,7 +189,8 @@ static PRN: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words that end a PRN reason.
 static REASON_END: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\s+(?:every|q\d|up to|not to|may|max|for \d|and|then|with|at|by|x\s*\d)\b.*$").expect("valid regex")
+    Regex::new(r"(?i)\s+(?:every|q\d|up to|not to|may|max|for \d|and|then|with|at|by|x\s*\d)\b.*$")
+        .expect("valid regex")
 });
 
 static DURATION: LazyLock<Regex> = LazyLock::new(|| {
@@ -263,7 +265,8 @@ pub fn parse_sig(text: &str, key: &KeyText, range: std::ops::Range<usize>, name_
             Some('w') => "wk",
             _ => "mo",
         };
-        let code = (unit == "h" && b.is_none() && a.fract() == 0.0).then(|| format!("Q{}H", a as u32));
+        let code =
+            (unit == "h" && b.is_none() && a.fract() == 0.0).then(|| format!("Q{}H", a as u32));
         sig.frequency = Some(Frequency {
             frequency: 1,
             period: a,
@@ -312,7 +315,9 @@ pub fn parse_sig(text: &str, key: &KeyText, range: std::ops::Range<usize>, name_
         });
     }
     if let Some(c) = PRN.captures(tail) {
-        let reason = c.get(1).map(|m| REASON_END.replace(m.as_str(), "").trim().to_string());
+        let reason = c
+            .get(1)
+            .map(|m| REASON_END.replace(m.as_str(), "").trim().to_string());
         sig.as_needed = Some(reason.filter(|r| !r.is_empty() && r.split_whitespace().count() <= 4));
     }
     if let Some(c) = DURATION.captures(tail) {

@@ -82,14 +82,24 @@ pub fn row_start(text: &str, mention_start: usize, section_start: usize) -> usiz
 }
 
 /// Row spans: for each mention (page-text start offsets, sorted), the row end.
-pub fn row_end(text: &str, mention_start: usize, next_start: Option<usize>, section_end: usize) -> usize {
-    let line_end = text[mention_start..].find('\n').map_or(text.len(), |p| mention_start + p);
+pub fn row_end(
+    text: &str,
+    mention_start: usize,
+    next_start: Option<usize>,
+    section_end: usize,
+) -> usize {
+    let line_end = text[mention_start..]
+        .find('\n')
+        .map_or(text.len(), |p| mention_start + p);
     let next_line_start = next_start
         .map(|n| text[..n].rfind('\n').map_or(0, |p| p + 1))
         .unwrap_or(section_end);
     let cap = (mention_start + MAX_ROW).min(text.len());
     let cap = floor_char(text, cap);
-    line_end.max(next_line_start.min(section_end)).min(cap).max(line_end.min(cap))
+    line_end
+        .max(next_line_start.min(section_end))
+        .min(cap)
+        .max(line_end.min(cap))
 }
 
 fn floor_char(s: &str, mut i: usize) -> usize {
@@ -147,7 +157,9 @@ pub fn row_facts(
         let cells: Vec<&str> = l.split('\t').map(str::trim).collect();
         cells.len() >= 2
             && !l.chars().any(|c| c.is_ascii_digit())
-            && cells.iter().any(|c| END_COLUMN.is_match(c) || c.to_ascii_lowercase().contains("(start - stop)"))
+            && cells.iter().any(|c| {
+                END_COLUMN.is_match(c) || c.to_ascii_lowercase().contains("(start - stop)")
+            })
     });
     let distinct: std::collections::BTreeSet<&String> = facts.dates.iter().collect();
     facts.ended = labelled_end || (has_end_column && distinct.len() >= 2);
@@ -159,7 +171,9 @@ pub fn row_facts(
 /// "Status:" label between them and the cell edges (tabs, line ends).
 fn stands_alone(text: &str, start: usize, end: usize) -> bool {
     let cell_start = text[..start].rfind(['\t', '\n']).map_or(0, |p| p + 1);
-    let cell_end = text[end..].find(['\t', '\n']).map_or(text.len(), |p| end + p);
+    let cell_end = text[end..]
+        .find(['\t', '\n'])
+        .map_or(text.len(), |p| end + p);
     let before = text[cell_start..start].trim().trim_end_matches(':').trim();
     let after = text[end..cell_end].trim();
     let before_ok = before.is_empty()
@@ -176,9 +190,11 @@ pub fn parse_any_date(s: &str) -> Option<String> {
         Regex::new(r"(?i)^(?:mon|tue|wed|thu|fri|sat|sun)\s+([a-z]{3})\s+(\d{1,2})\s+[\d:]+\s+[a-z]{2,4}\s+(\d{4})$")
             .expect("valid regex")
     });
-    static COMPACT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d{4})(\d{2})(\d{2})$").expect("valid regex"));
-    static MON_DAY_YEAR: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?i)^([a-z]{3})[a-z]*-(\d{1,2})-(\d{4})$").expect("valid regex"));
+    static COMPACT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^(\d{4})(\d{2})(\d{2})$").expect("valid regex"));
+    static MON_DAY_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^([a-z]{3})[a-z]*-(\d{1,2})-(\d{4})$").expect("valid regex")
+    });
     if let Some(c) = WEEKDAY.captures(s) {
         return crate::patient::parse_date(&format!("{} {}, {}", &c[1], &c[2], &c[3]));
     }
@@ -210,17 +226,31 @@ mod tests {
         assert_eq!(f.status.unwrap().0, "resolved");
         let f = facts("Name: Asthma\nStatus: Inactive\n", "Asthma");
         assert_eq!(f.status.unwrap().0, "inactive");
-        let f = facts("Asthma, resolved in childhood, now active wheeze\n", "Asthma");
-        assert!(f.status.is_none(), "status words inside prose are not cells");
-        let f = facts("Active Medications\tDiscontinued\tAspirin 81 mg\tActive\n", "Aspirin");
-        assert_eq!(f.status.unwrap().0, "active", "the status after the drug wins");
+        let f = facts(
+            "Asthma, resolved in childhood, now active wheeze\n",
+            "Asthma",
+        );
+        assert!(
+            f.status.is_none(),
+            "status words inside prose are not cells"
+        );
+        let f = facts(
+            "Active Medications\tDiscontinued\tAspirin 81 mg\tActive\n",
+            "Aspirin",
+        );
+        assert_eq!(
+            f.status.unwrap().0,
+            "active",
+            "the status after the drug wins"
+        );
     }
 
     #[test]
     fn end_dates_need_an_end_column() {
         let table = "Start\tStop\tDescription\tCode\n01/15/2017\t01/21/2018\tStress (finding)\tSNOMED CT 73595000\n";
         assert!(facts(table, "Stress").ended);
-        let open = "Start\tStop\tDescription\tCode\n02/25/2024\tHydrochlorothiazide 25 MG Oral Tablet\n";
+        let open =
+            "Start\tStop\tDescription\tCode\n02/25/2024\tHydrochlorothiazide 25 MG Oral Tablet\n";
         assert!(!facts(open, "Hydrochlorothiazide").ended);
         let no_column = "Date\tDescription\n01/15/2017\t01/21/2018\tStress\n";
         assert!(!facts(no_column, "Stress").ended);

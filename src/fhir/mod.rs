@@ -432,7 +432,12 @@ fn allergy(f: &Finding, id: String, patient: &Reference) -> AllergyIntolerance {
     } else {
         f.category
             .clone()
-            .or_else(|| f.codings.iter().any(|c| c.system == System::Rxnorm).then(|| "medication".to_string()))
+            .or_else(|| {
+                f.codings
+                    .iter()
+                    .any(|c| c.system == System::Rxnorm)
+                    .then(|| "medication".to_string())
+            })
             .into_iter()
             .collect()
     };
@@ -540,7 +545,11 @@ fn dosage(sig: &crate::attributes::medication::Sig) -> Dosage {
             _ => None,
         },
         route: sig.route.as_ref().map(|r| CodeableConcept {
-            coding: vec![Coding::new("http://snomed.info/sct", &r.code, Some(&r.display))],
+            coding: vec![Coding::new(
+                "http://snomed.info/sct",
+                &r.code,
+                Some(&r.display),
+            )],
             text: Some(r.written.clone()),
         }),
         dose_and_rate: sig
@@ -558,11 +567,20 @@ fn dosage(sig: &crate::attributes::medication::Sig) -> Dosage {
     }
 }
 
-fn medication(f: &Finding, id: String, patient: &Reference, doc: &Reference) -> MedicationStatement {
+fn medication(
+    f: &Finding,
+    id: String,
+    patient: &Reference,
+    doc: &Reference,
+) -> MedicationStatement {
     let status = medication_status(f);
     let effective_period = f.dates.first().map(|start| Period {
         start: Some(start.clone()),
-        end: f.ended.then(|| f.dates.iter().max().cloned()).flatten().filter(|e| e != start),
+        end: f
+            .ended
+            .then(|| f.dates.iter().max().cloned())
+            .flatten()
+            .filter(|e| e != start),
     });
     MedicationStatement {
         resource_type: "MedicationStatement",

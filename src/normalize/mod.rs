@@ -109,6 +109,11 @@ impl KeyText {
         self.src_start.partition_point(|&s| (s as usize) < offset)
     }
 
+    /// The page-text offset where the character behind key byte `i` ends.
+    pub fn source_end(&self, i: usize) -> usize {
+        self.src_end[i] as usize
+    }
+
     /// The page-text offset where the character behind key byte `i` starts.
     pub fn source_start(&self, i: usize) -> usize {
         self.src_start[i] as usize

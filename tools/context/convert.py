@@ -31,7 +31,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_VOCAB = "/work/shared/vocab/context"
 
 CATEGORIES = ("negated", "possible", "historical", "hypothetical", "family", "pseudo", "terminate")
-DIRECTIONS = ("forward", "backward", "bidirectional", "none")
+DIRECTIONS = ("forward", "backward", "bidirectional", "answer", "none")
 SOURCES = ("medspacy", "negex", "gencontext", "pycontextnlp", "chart2fhir")  # attribution priority
 SECTIONS = (
     "allergies", "medications", "medications_discontinued", "medications_administered",
