@@ -320,20 +320,20 @@ pub fn parse_sig(text: &str, key: &KeyText, range: std::ops::Range<usize>, name_
             .map(|m| REASON_END.replace(m.as_str(), "").trim().to_string());
         sig.as_needed = Some(reason.filter(|r| !r.is_empty() && r.split_whitespace().count() <= 4));
     }
-    if let Some(c) = DURATION.captures(tail) {
-        if let Some(v) = number(&c[1]) {
-            let unit = c[2].to_ascii_lowercase();
-            let code = match unit.chars().next() {
-                Some('d') => "d",
-                Some('w') => "wk",
-                _ => "mo",
-            };
-            sig.duration = Some(Amount {
-                value: v,
-                unit: unit.clone(),
-                ucum: code.into(),
-            });
-        }
+    if let Some(c) = DURATION.captures(tail)
+        && let Some(v) = number(&c[1])
+    {
+        let unit = c[2].to_ascii_lowercase();
+        let code = match unit.chars().next() {
+            Some('d') => "d",
+            Some('w') => "wk",
+            _ => "mo",
+        };
+        sig.duration = Some(Amount {
+            value: v,
+            unit: unit.clone(),
+            ucum: code.into(),
+        });
     }
     sig
 }

@@ -146,10 +146,11 @@ pub fn row_facts(
     // An end date: under a header with an end column, or after an end label in the row.
     let mut labelled_end = false;
     for line in row_text.lines() {
-        if let Some((label, value)) = line.split_once(':') {
-            if END_COLUMN.is_match(label.trim()) && DATE.is_match(value) {
-                labelled_end = true;
-            }
+        if let Some((label, value)) = line.split_once(':')
+            && END_COLUMN.is_match(label.trim())
+            && DATE.is_match(value)
+        {
+            labelled_end = true;
         }
     }
     let before = &text[section_start.min(row.start)..row.start];
