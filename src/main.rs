@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use chart2fhir::fhir::{BundleKind, BundleOptions, PatientLink};
+
 use chart2fhir::{Extractor, fhir, ingest};
 
 const STATUS_HELP: &str = "\
@@ -60,6 +61,10 @@ enum Command {
         #[arg(long)]
         page: Option<u32>,
     },
+    /// Read many documents (files, folders, a manifest) in parallel; one output per input,
+    /// a manifest of what became of each, resumable.
+    #[command(after_long_help = BATCH_HELP)]
+    Batch(BatchArgs),
     /// Look into the dictionaries.
     Dict {
         #[command(subcommand)]
@@ -90,6 +95,105 @@ enum BundleArg {
     Transaction,
 }
 
+const BATCH_HELP: &str = "\
+Every input ends as exactly one of: written, failed (with the reason), skipped (already done).
+<OUT>/manifest.ndjson has one JSON line per input: input, size, sha256, status, reason,
+error, pages, counts, output, elapsed_ms. While a run is going, the lines accumulate in
+<OUT>/manifest.ndjson.partial (in input order), so a killed run leaves a readable log.
+
+Run the same command again after a kill (or after adding files): inputs whose output already
+holds the same content hash are skipped, the rest are redone, and the outputs are byte for
+byte those of an uninterrupted run. --force redoes everything (after an upgrade, or with
+another --dict).
+
+Each input is read in a worker process with a memory limit and a time limit (--isolation
+process, the default), so a hostile file (a decompression bomb, an endless loop, a crash)
+fails alone. Exit status: 0 all written or skipped, 1 some failed, 2 usage error.
+
+Past one machine: give each task its own shard (--shard INDEX/COUNT, e.g. an indexed batch
+job's completion index) or pipe paths in (--manifest -) and read outcomes from stdout
+(--print-results), e.g. from Spark's RDD.pipe().";
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    /// One bundle (JSON) per input.
+    Json,
+    /// Bulk Data NDJSON: one file per resource type (a folder per input in batch mode).
+    Ndjson,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum IsolationArg {
+    /// A worker process per core, with memory and time limits (contains crashes).
+    Process,
+    /// Threads of this process (contains panics only; for trusted input).
+    Thread,
+}
+
+#[derive(Args)]
+struct BatchArgs {
+    /// Files or folders (walked recursively, in sorted order).
+    inputs: Vec<PathBuf>,
+    /// Output folder: outputs mirror the inputs' relative paths (<OUT>/<path>.json).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// A list of inputs: one path per line, or a CSV with a `path` column and an optional
+    /// patient identifier column (SYSTEM|VALUE). `-` reads standard input.
+    #[arg(long, value_name = "FILE")]
+    manifest: Option<PathBuf>,
+    /// Only files whose name or path matches this glob (default: *.{pdf,txt}).
+    #[arg(long, value_name = "GLOB", default_value = "*.{pdf,PDF,txt,TXT}")]
+    glob: String,
+    /// Workers (default: all cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Output shape.
+    #[arg(long, value_enum, default_value = "json")]
+    format: FormatArg,
+    /// Bundle type.
+    #[arg(long, value_enum, default_value = "collection")]
+    bundle: BundleArg,
+    /// Also write negated and possible conditions (refuted / provisional).
+    #[arg(long)]
+    include_unasserted: bool,
+    /// Write bundles even when a document's headers name different patients.
+    #[arg(long)]
+    allow_multiple_patients: bool,
+    /// Add a site's own term table. Repeatable.
+    #[arg(long = "dict", value_name = "FILE")]
+    dicts: Vec<PathBuf>,
+    /// Stop reading one input after this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    file_timeout: u64,
+    /// Fail inputs with more pages than this.
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    max_pages: usize,
+    /// Fail inputs with a stream that inflates beyond this many MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    max_stream_mb: usize,
+    /// Address-space limit of each worker process, in MiB (0: none).
+    #[arg(long, value_name = "MIB", default_value_t = 4096)]
+    max_memory_mb: u64,
+    /// Where inputs are read.
+    #[arg(long, value_enum, default_value = "process")]
+    isolation: IsolationArg,
+    /// Redo inputs whose output is already there.
+    #[arg(long)]
+    force: bool,
+    /// Only this shard of the inputs: INDEX/COUNT (0-based), by input position.
+    #[arg(long, value_name = "INDEX/COUNT")]
+    shard: Option<String>,
+    /// Print each input's outcome as a JSON line on standard output.
+    #[arg(long)]
+    print_results: bool,
+    /// No progress on stderr (the summary is still printed).
+    #[arg(short, long)]
+    quiet: bool,
+    /// Provenance.recorded instant (default: $SOURCE_DATE_EPOCH, else each file's mtime).
+    #[arg(long, value_name = "INSTANT")]
+    recorded: Option<String>,
+}
+
 #[derive(Args)]
 struct ExtractArgs {
     /// The document: a PDF with a text layer, or a fax / OCR text record (.txt, pages split
@@ -105,6 +209,10 @@ struct ExtractArgs {
     /// Bundle type.
     #[arg(long, value_enum, default_value = "collection")]
     bundle: BundleArg,
+    /// Output shape: a bundle, or Bulk Data NDJSON (with -o: a folder with one file per
+    /// resource type; without: every resource, one per line).
+    #[arg(long, value_enum, default_value = "json")]
+    format: FormatArg,
     /// Refer to an existing Patient (e.g. `Patient/123` or `123`) instead of writing one from
     /// the document header.
     #[arg(long, value_name = "ID", conflicts_with = "patient_identifier")]
@@ -131,9 +239,18 @@ struct ExtractArgs {
 }
 
 fn main() -> ExitCode {
+    // `batch` runs each input in a child process of this executable (`__worker`), not a
+    // user-facing command.
+    if std::env::args().nth(1).as_deref() == Some("__worker") {
+        return match chart2fhir::batch::worker::serve() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::from(2),
+        };
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Extract(args) => extract(args),
+        Command::Batch(args) => batch(args),
         Command::Text { file, page } => text(&file, page),
         Command::Dict { command, dicts } => dict(command, &dicts),
     };
@@ -222,9 +339,16 @@ fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
         Some(r) => r,
         None => default_recorded(extraction.document.modified),
     };
-    let bytes = if args.summary {
-        chart2fhir::report::summary::render(&extraction, args.include_unasserted).into_bytes()
-    } else {
+    if args.summary {
+        let bytes =
+            chart2fhir::report::summary::render(&extraction, args.include_unasserted).into_bytes();
+        match &args.output {
+            Some(path) => chart2fhir::batch::sink::write_atomic(path, &bytes)?,
+            None => stdout_write(&bytes)?,
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let bytes = {
         let options = BundleOptions {
             kind: match args.bundle {
                 BundleArg::Collection => BundleKind::Collection,
@@ -235,6 +359,14 @@ fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
             recorded,
         };
         let bundle = fhir::bundle(&extraction, &options);
+        if let FormatArg::Ndjson = args.format {
+            let files = fhir::ndjson(&bundle);
+            match &args.output {
+                Some(dir) => chart2fhir::batch::sink::write_dir_atomic(dir, &files)?,
+                None => stdout_write(&files.into_iter().flat_map(|(_, b)| b).collect::<Vec<u8>>())?,
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         let mut s = serde_json::to_vec_pretty(&bundle).expect("bundle serializes");
         s.push(b'\n');
         s
@@ -247,12 +379,95 @@ fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
 }
 
 fn default_recorded(modified: Option<i64>) -> String {
-    let epoch = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .or(modified)
-        .unwrap_or(0);
-    chart2fhir::instant(epoch)
+    chart2fhir::batch::job::default_recorded(modified)
+}
+
+fn batch(args: BatchArgs) -> Result<ExitCode, Failure> {
+    use chart2fhir::batch::{inputs::Source, job, run};
+    if args.inputs.is_empty() && args.manifest.is_none() {
+        return Err(Failure::Usage(
+            "batch: give input files or folders, or --manifest FILE (see --help)".into(),
+        ));
+    }
+    let shard = match &args.shard {
+        None => None,
+        Some(s) => {
+            let parsed = s
+                .split_once('/')
+                .and_then(|(i, n)| {
+                    Some((
+                        i.trim().parse::<usize>().ok()?,
+                        n.trim().parse::<usize>().ok()?,
+                    ))
+                })
+                .filter(|(i, n)| *n > 0 && i < n);
+            Some(parsed.ok_or_else(|| {
+                Failure::Usage(format!(
+                    "--shard {s:?}: expected INDEX/COUNT with INDEX < COUNT"
+                ))
+            })?)
+        }
+    };
+    run::check_out_dir(&args.out)?;
+    for d in &args.dicts {
+        // Bad tables are a usage error before anything starts.
+        chart2fhir::dictionary::Dictionary::builtin().add_file(d)?;
+    }
+    let mut sources: Vec<Source> = Vec::new();
+    for p in &args.inputs {
+        if !p.exists() {
+            return Err(Failure::Usage(format!(
+                "{}: no such file or folder",
+                p.display()
+            )));
+        }
+        sources.push(Source::Path(p.clone()));
+    }
+    if let Some(m) = &args.manifest {
+        sources.push(Source::Manifest(m.clone()));
+    }
+    let workers = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let opts = run::BatchOptions {
+        sources,
+        glob: Some(args.glob.clone()),
+        job: job::JobOptions {
+            out_dir: args.out.clone(),
+            format: match args.format {
+                FormatArg::Json => job::Format::Json,
+                FormatArg::Ndjson => job::Format::Ndjson,
+            },
+            transaction: matches!(args.bundle, BundleArg::Transaction),
+            include_unasserted: args.include_unasserted,
+            allow_multiple_patients: args.allow_multiple_patients,
+            recorded: args.recorded.clone(),
+            max_pages: args.max_pages,
+            max_stream_bytes: args.max_stream_mb.saturating_mul(1024 * 1024),
+            max_file_bytes: 512 * 1024 * 1024,
+        },
+        workers,
+        isolation: match args.isolation {
+            IsolationArg::Process => run::Isolation::Process,
+            IsolationArg::Thread => run::Isolation::Thread,
+        },
+        file_timeout: std::time::Duration::from_secs(args.file_timeout.max(1)),
+        max_memory_mb: args.max_memory_mb,
+        dicts: args.dicts.clone(),
+        quiet: args.quiet,
+        shard,
+        force: args.force,
+        print_results: args.print_results,
+        exe: std::env::current_exe()
+            .map_err(|e| Failure::Input(format!("cannot find my own executable: {e}")))?,
+    };
+    let report = run::run(&opts)?;
+    eprint!("{}", report.summary());
+    Ok(if report.tally.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn text(file: &Path, page: Option<u32>) -> Result<ExitCode, Failure> {

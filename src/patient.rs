@@ -42,6 +42,8 @@ pub struct PatientInfo {
     pub mrn: Option<String>,
     /// Pages the facts were read from.
     pub pages: Vec<u32>,
+    /// Read from a PDF text layer (exact characters), not from OCR.
+    pub exact: bool,
 }
 
 impl PatientInfo {
@@ -78,9 +80,13 @@ static INLINE_DOB: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// Reads the patient facts of one page.
-pub fn read_page(text: &str, page: u32) -> PatientInfo {
-    let mut info = PatientInfo::default();
+/// Reads the patient facts of one page. `exact` is true for a PDF text layer, false for OCR
+/// text, where a misread digit must not pass for another patient.
+pub fn read_page(text: &str, page: u32, exact: bool) -> PatientInfo {
+    let mut info = PatientInfo {
+        exact,
+        ..Default::default()
+    };
     for line in text.lines().take(60) {
         if let Some(c) = RE_LINE.captures(line) {
             set(&mut info.name, clean_name(&c["name"]));
@@ -232,33 +238,48 @@ pub fn parse_date(s: &str) -> Option<String> {
     Some(format!("{y:04}-{m:02}-{d:02}"))
 }
 
-/// Merges the per-page facts of a document and looks for conflicts.
+/// Merges the per-page facts of a document and looks for conflicts. The birth date is the one
+/// most pages give; another date conflicts when it differs from it — by any character on a
+/// text layer, by two or more on OCR text (where "1975-05-18" for "1975-05-19" is a misread).
 pub fn summarize(pages: &[PatientInfo]) -> PatientSummary {
     let mut summary = PatientSummary::default();
     let found: Vec<&PatientInfo> = pages.iter().filter(|p| !p.is_empty()).collect();
+    let mut votes: Vec<(&String, usize, u32)> = Vec::new();
+    for p in &found {
+        if let Some(d) = &p.birth_date {
+            match votes.iter_mut().find(|(v, _, _)| *v == d) {
+                Some(v) => v.1 += 1 + usize::from(p.exact),
+                None => votes.push((d, 1 + usize::from(p.exact), p.pages[0])),
+            }
+        }
+    }
+    let majority = votes
+        .iter()
+        .max_by_key(|(_, n, page)| (*n, std::cmp::Reverse(*page)))
+        .map(|v| (v.0.clone(), v.2));
     for p in &found {
         let s = &mut summary.patient;
         set(&mut s.name, p.name.clone());
-        set(&mut s.birth_date, p.birth_date.clone());
         set(&mut s.gender, p.gender);
         set(&mut s.mrn, p.mrn.clone());
         s.pages.extend(&p.pages);
     }
-    let first_dob = found
-        .iter()
-        .find_map(|p| p.birth_date.as_ref().map(|d| (d, p.pages[0])));
+    summary.patient.birth_date = majority.as_ref().map(|(d, _)| d.clone());
+    summary.patient.exact = found.iter().any(|p| p.exact);
     let first_name = found
         .iter()
         .find_map(|p| p.name.as_ref().map(|n| (n, p.pages[0])));
     for p in &found {
-        if let (Some((d0, p0)), Some(d)) = (first_dob, &p.birth_date)
-            && d0 != d
-        {
-            summary.conflict = Some(format!(
-                "pages {p0} and {} give different birth dates for the patient",
-                p.pages[0]
-            ));
-            return summary;
+        if let (Some((d0, p0)), Some(d)) = (&majority, &p.birth_date) {
+            let differing = d0.chars().zip(d.chars()).filter(|(a, b)| a != b).count();
+            let tolerance = if p.exact { 0 } else { 1 };
+            if differing > tolerance {
+                summary.conflict = Some(format!(
+                    "pages {p0} and {} give different birth dates for the patient",
+                    p.pages[0]
+                ));
+                return summary;
+            }
         }
         if let (Some((n0, p0)), Some(n)) = (first_name, &p.name)
             && !same_person_name(n0, n)
@@ -349,6 +370,7 @@ mod tests {
         let p = read_page(
             "Patient: TEST0412 KOLAGANI\nDate of Birth: 04/12/1999 Sex: Male\nMRN: 78016\n",
             2,
+            true,
         );
         assert_eq!(p.name.as_deref(), Some("TEST0412 KOLAGANI"));
         assert_eq!(p.birth_date.as_deref(), Some("1999-04-12"));
@@ -358,27 +380,36 @@ mod tests {
         let p = read_page(
             "PATIENT FACE SHEET\nPatient\tJames Smith\nDate of birth\tSep 5, 2011\nSex\tMale\nMRN\t27\n",
             5,
+            true,
         );
         assert_eq!(p.name.as_deref(), Some("James Smith"));
         assert_eq!(p.birth_date.as_deref(), Some("2011-09-05"));
         assert_eq!(p.mrn.as_deref(), Some("27"));
 
-        let p = read_page("Re:\tJames Smith DOB 09/05/2011\n", 1);
+        let p = read_page("Re:\tJames Smith DOB 09/05/2011\n", 1, true);
         assert_eq!(p.name.as_deref(), Some("James Smith"));
         assert_eq!(p.birth_date.as_deref(), Some("2011-09-05"));
 
-        let p = read_page("PATIENT NAME: JAMES SMITH\nDOB: 2011-09-05\nSEX: MALE\n", 6);
+        let p = read_page(
+            "PATIENT NAME: JAMES SMITH\nDOB: 2011-09-05\nSEX: MALE\n",
+            6,
+            true,
+        );
         assert_eq!(p.name.as_deref(), Some("JAMES SMITH"));
         assert_eq!(p.gender, Some(Gender::Male));
     }
 
     #[test]
     fn conflicts() {
-        let a = read_page("Patient: James Smith\nDOB: 09/05/2011\n", 1);
-        let b = read_page("PATIENT NAME: SMITH, JAMES\nDOB: 2011-09-05\n", 4);
-        let c = read_page("Patient: Mary Jones\nDOB: 01/02/1950\n", 7);
-        let ocr = read_page("Patient: Jarnes Srnith\nDOB: 09/05/2011\n", 9);
-        let glued = read_page("Patient name: JAMESSMITH Date of birth: 09/05/2011\n", 10);
+        let a = read_page("Patient: James Smith\nDOB: 09/05/2011\n", 1, true);
+        let b = read_page("PATIENT NAME: SMITH, JAMES\nDOB: 2011-09-05\n", 4, true);
+        let c = read_page("Patient: Mary Jones\nDOB: 01/02/1950\n", 7, true);
+        let ocr = read_page("Patient: Jarnes Srnith\nDOB: 09/05/2011\n", 9, true);
+        let glued = read_page(
+            "Patient name: JAMESSMITH Date of birth: 09/05/2011\n",
+            10,
+            true,
+        );
         assert!(
             summarize(&[a.clone(), b.clone(), ocr, glued])
                 .conflict

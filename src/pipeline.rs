@@ -67,7 +67,11 @@ impl Extractor {
         let mut patient_pages = Vec::new();
         for (pi, page) in doc.pages.iter().enumerate() {
             let text = page.text.as_str();
-            patient_pages.push(patient::read_page(text, page.number));
+            patient_pages.push(patient::read_page(
+                text,
+                page.number,
+                page.origin == PageOrigin::TextLayer,
+            ));
             let key = KeyText::new(text);
             let ctx = self.context.scan(text, &key);
             let in_furniture =

@@ -1,3 +1,9 @@
-//! Batch: many inputs, parallel workers, outputs written atomically.
+//! Batch: an archive of inputs, parallel workers, outputs written atomically, a manifest of
+//! what became of every input, resumable after a kill.
 
+pub mod inputs;
+pub mod job;
+pub mod progress;
+pub mod run;
 pub mod sink;
+pub mod worker;

@@ -35,6 +35,46 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Writes a folder of files atomically: built beside the target under a temporary name, then
+/// renamed into place (a previous folder of that name is moved aside first, then removed).
+pub fn write_dir_atomic(path: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
+    let err = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let parent = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent).map_err(err)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = parent.join(format!(".{name}.{}.tmp", std::process::id()));
+    let old = parent.join(format!(".{name}.{}.old", std::process::id()));
+    let result = (|| {
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir(&tmp)?;
+        for (file, bytes) in files {
+            let mut f = std::fs::File::create(tmp.join(file))?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+        }
+        if path.exists() {
+            std::fs::rename(path, &old)?;
+        }
+        std::fs::rename(&tmp, path)?;
+        let _ = std::fs::remove_dir_all(&old);
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(err(e));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +91,23 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn folders_are_replaced_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.ndjson");
+        write_dir_atomic(
+            &path,
+            &[
+                ("A.ndjson".into(), b"1".to_vec()),
+                ("B.ndjson".into(), b"2".to_vec()),
+            ],
+        )
+        .unwrap();
+        write_dir_atomic(&path, &[("A.ndjson".into(), b"3".to_vec())]).unwrap();
+        assert_eq!(std::fs::read(path.join("A.ndjson")).unwrap(), b"3");
+        assert!(!path.join("B.ndjson").exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

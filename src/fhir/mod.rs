@@ -356,6 +356,21 @@ pub fn bundle(x: &Extraction, opts: &BundleOptions) -> Bundle {
     }
 }
 
+/// The Bulk Data shape of a bundle: one NDJSON file per resource type (`Patient.ndjson` …),
+/// resources in bundle order, one per line.
+pub fn ndjson(bundle: &Bundle) -> Vec<(String, Vec<u8>)> {
+    let mut files: std::collections::BTreeMap<&str, Vec<u8>> = Default::default();
+    for e in &bundle.entry {
+        let buf = files.entry(e.resource.resource_type()).or_default();
+        serde_json::to_writer(&mut *buf, &e.resource).expect("resource serializes");
+        buf.push(b'\n');
+    }
+    files
+        .into_iter()
+        .map(|(t, b)| (format!("{t}.ndjson"), b))
+        .collect()
+}
+
 fn human_name(n: &str) -> HumanName {
     let (family, given) = if let Some((fam, giv)) = n.split_once(',') {
         (

@@ -1,0 +1,343 @@
+//! The batch run: inputs stream to N workers; every input ends as written, failed (with the
+//! reason) or skipped (already done); outcomes are logged in input order to
+//! `<out>/manifest.ndjson.partial` as they complete and renamed to `<out>/manifest.ndjson` at
+//! the end, so a killed run leaves a readable log and a re-run skips what is complete.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::channel;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use sha1::Digest;
+
+use super::inputs::{Inputs, Job, Source};
+use super::job::{Format, JobOptions, Outcome, Status, output_path};
+use super::progress::{Progress, Tally};
+use super::worker::{Worker, WorkerConfig, run_contained};
+use crate::error::{Error, Result};
+use crate::pipeline::Extractor;
+
+/// Where each input is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Isolation {
+    /// In a worker process with a memory limit and a timeout (default): contains parser
+    /// crashes, stack overflows, endless loops and memory bombs.
+    #[default]
+    Process,
+    /// In a thread of this process: contains panics only. Faster to start, for trusted input.
+    Thread,
+}
+
+/// Settings of a batch run.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    pub sources: Vec<Source>,
+    pub glob: Option<String>,
+    pub job: JobOptions,
+    pub workers: usize,
+    pub isolation: Isolation,
+    pub file_timeout: Duration,
+    pub max_memory_mb: u64,
+    pub dicts: Vec<PathBuf>,
+    pub quiet: bool,
+    /// Take only inputs whose position modulo `count` is `index` (one shard of a larger job).
+    pub shard: Option<(usize, usize)>,
+    /// Redo inputs whose output is already there.
+    pub force: bool,
+    /// Also print each outcome as a JSON line on stdout (for pipes: Spark, xargs …).
+    pub print_results: bool,
+    /// The `chart2fhir` executable that worker processes run.
+    pub exe: PathBuf,
+}
+
+/// What a batch run did.
+#[derive(Debug, Default)]
+pub struct BatchReport {
+    pub tally: Tally,
+    /// Failures per error label: (count, first few input paths).
+    pub failures: BTreeMap<String, (usize, Vec<String>)>,
+    pub problems: Vec<String>,
+    pub elapsed: Duration,
+    pub manifest: PathBuf,
+}
+
+impl BatchReport {
+    /// The end-of-run summary for stderr.
+    pub fn summary(&self) -> String {
+        let t = &self.tally;
+        let secs = self.elapsed.as_secs_f64().max(0.001);
+        let mut s = format!(
+            "chart2fhir batch: {} inputs: {} written, {} failed, {} skipped (already done); {} pages, {} findings; {:.1} s ({:.1} files/s, {:.0} pages/s)\n",
+            t.done,
+            t.written,
+            t.failed,
+            t.skipped,
+            t.pages,
+            t.findings,
+            secs,
+            t.done as f64 / secs,
+            t.pages as f64 / secs
+        );
+        for (kind, (n, examples)) in &self.failures {
+            s.push_str(&format!("  failed, {kind}: {n}"));
+            if !examples.is_empty() {
+                s.push_str(&format!(" (e.g. {})", examples.join(", ")));
+            }
+            s.push('\n');
+        }
+        for p in &self.problems {
+            s.push_str(&format!("  problem: {p}\n"));
+        }
+        s.push_str(&format!("manifest: {}\n", self.manifest.display()));
+        s
+    }
+}
+
+/// Runs a batch.
+pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
+    let started = Instant::now();
+    let out = &opts.job.out_dir;
+    std::fs::create_dir_all(out).map_err(|source| Error::Write {
+        path: out.clone(),
+        source,
+    })?;
+    let glob = match &opts.glob {
+        Some(g) => Some(
+            globset::Glob::new(g)
+                .map_err(|e| Error::Limit {
+                    path: PathBuf::from(g),
+                    detail: format!("bad --glob pattern: {e}"),
+                })?
+                .compile_matcher(),
+        ),
+        None => None,
+    };
+    let shard = opts.shard;
+    let in_shard = move |j: &Job| shard.is_none_or(|(i, n)| j.index % n == i);
+    let from_stdin = opts
+        .sources
+        .iter()
+        .any(|s| matches!(s, Source::Manifest(p) if p.as_os_str() == "-"));
+    let total = (!from_stdin).then(|| {
+        Inputs::new(opts.sources.clone(), glob.clone())
+            .filter(|j| in_shard(j))
+            .count() as u64
+    });
+    let inputs = Inputs::new(opts.sources.clone(), glob);
+    let problems = Arc::new(Mutex::new(Vec::new()));
+    // Jobs are numbered in input order so that outcomes can be written in that order.
+    let queue = Arc::new(Mutex::new((inputs, 0usize)));
+    let (tx, rx) = channel::<(usize, Job, Outcome)>();
+    let workers = opts.workers.max(1);
+    let mut threads = Vec::new();
+    let extractor = if opts.isolation == Isolation::Thread {
+        let mut x = Extractor::default();
+        for d in &opts.dicts {
+            x.dictionary.add_file(d)?;
+        }
+        Some(Arc::new(x))
+    } else {
+        None
+    };
+    for _ in 0..workers {
+        let queue = queue.clone();
+        let tx = tx.clone();
+        let opts = opts.clone();
+        let extractor = extractor.clone();
+        let problems = problems.clone();
+        threads.push(std::thread::spawn(move || {
+            let config = WorkerConfig {
+                options: opts.job.clone(),
+                dicts: opts.dicts.clone(),
+                max_memory_mb: opts.max_memory_mb,
+            };
+            let mut worker: Option<Worker> = None;
+            loop {
+                let next = {
+                    let mut q = queue.lock().expect("queue lock");
+                    let (inputs, seq) = &mut *q;
+                    let job = inputs.by_ref().find(|j| in_shard(j));
+                    if job.is_none() {
+                        problems.lock().expect("lock").append(&mut inputs.problems);
+                    }
+                    job.map(|j| {
+                        *seq += 1;
+                        (*seq - 1, j)
+                    })
+                };
+                let Some((seq, job)) = next else {
+                    break;
+                };
+                let outcome = match already_done(&job, &opts.job, opts.force) {
+                    Some(o) => o,
+                    None => match &extractor {
+                        Some(x) => run_contained(x, &job, &opts.job),
+                        None => {
+                            let started = Instant::now();
+                            let w = match worker.as_mut() {
+                                Some(w) => Ok(w),
+                                None => Worker::spawn(&opts.exe, &config).map(|w| worker.insert(w)),
+                            };
+                            match w.map_err(|e| format!("cannot start a worker process: {e}")) {
+                                Ok(w) => match w.run(&job, opts.file_timeout) {
+                                    Ok(o) => o,
+                                    Err(why) => {
+                                        worker = None;
+                                        let kind = if why.starts_with("took longer") {
+                                            "timeout"
+                                        } else {
+                                            "crash"
+                                        };
+                                        Outcome::failed(
+                                            &job.path,
+                                            kind,
+                                            format!("{}: {why}", job.path.display()),
+                                            started.elapsed().as_millis() as u64,
+                                        )
+                                    }
+                                },
+                                Err(why) => Outcome::failed(&job.path, "crash", why, 0),
+                            }
+                        }
+                    },
+                };
+                if tx.send((seq, job, outcome)).is_err() {
+                    break;
+                }
+            }
+            if let Some(w) = worker {
+                w.finish();
+            }
+        }));
+    }
+    drop(tx);
+
+    let partial = out.join("manifest.ndjson.partial");
+    let manifest = out.join("manifest.ndjson");
+    let mut log = std::io::BufWriter::new(std::fs::File::create(&partial).map_err(|source| {
+        Error::Write {
+            path: partial.clone(),
+            source,
+        }
+    })?);
+    let mut progress = Progress::new(total, opts.quiet);
+    let mut report = BatchReport {
+        manifest: manifest.clone(),
+        ..Default::default()
+    };
+    let mut pending: BTreeMap<usize, Outcome> = BTreeMap::new();
+    let mut next = 0usize;
+    let stdout = std::io::stdout();
+    for (seq, _job, outcome) in rx {
+        pending.insert(seq, outcome);
+        while let Some(o) = pending.remove(&next) {
+            next += 1;
+            let line = serde_json::to_string(&o).expect("outcome serializes");
+            let write = |w: &mut dyn Write| {
+                w.write_all(line.as_bytes())
+                    .and_then(|_| w.write_all(b"\n"))
+            };
+            write(&mut log).map_err(|source| Error::Write {
+                path: partial.clone(),
+                source,
+            })?;
+            if opts.print_results {
+                let mut s = stdout.lock();
+                let _ = write(&mut s).and_then(|_| s.flush());
+            }
+            let t = &mut report.tally;
+            t.done += 1;
+            match o.status {
+                Status::Written => t.written += 1,
+                Status::Skipped => t.skipped += 1,
+                Status::Failed => {
+                    t.failed += 1;
+                    let e = report
+                        .failures
+                        .entry(o.error.clone().unwrap_or_else(|| "other".into()))
+                        .or_default();
+                    e.0 += 1;
+                    if e.1.len() < 3 {
+                        e.1.push(o.input.clone());
+                    }
+                }
+            }
+            t.pages += o.pages.unwrap_or(0) as u64;
+            if let Some(c) = &o.counts {
+                t.findings += (c.allergies + c.medications + c.conditions) as u64;
+            }
+        }
+        // Flush often enough that a killed run leaves an up-to-date log.
+        log.flush().ok();
+        progress.update(&report.tally);
+    }
+    for t in threads {
+        let _ = t.join();
+    }
+    log.flush().map_err(|source| Error::Write {
+        path: partial.clone(),
+        source,
+    })?;
+    drop(log);
+    std::fs::rename(&partial, &manifest).map_err(|source| Error::Write {
+        path: manifest.clone(),
+        source,
+    })?;
+    progress.finish();
+    report.problems = std::mem::take(&mut *problems.lock().expect("lock"));
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// An input whose output is already there for the same content (its SHA-1 is in the output's
+/// DocumentReference) and the same bundle type is skipped.
+fn already_done(job: &Job, opts: &JobOptions, force: bool) -> Option<Outcome> {
+    if force {
+        return None;
+    }
+    let out = output_path(opts, &job.relative);
+    let written = match opts.format {
+        Format::Json => std::fs::read_to_string(&out).ok()?,
+        Format::Ndjson => std::fs::read_to_string(out.join("DocumentReference.ndjson")).ok()?,
+    };
+    let bytes = std::fs::read(&job.path).ok()?;
+    let sha1 = base64::engine::general_purpose::STANDARD.encode(sha1::Sha1::digest(&bytes));
+    let same_content = written.contains(&format!("\"hash\": \"{sha1}\""))
+        || written.contains(&format!("\"hash\":\"{sha1}\""));
+    let kind = if opts.transaction {
+        "transaction"
+    } else {
+        "collection"
+    };
+    let same_kind =
+        opts.format == Format::Ndjson || written.contains(&format!("\"type\": \"{kind}\""));
+    (same_content && same_kind).then(|| Outcome {
+        input: job.path.display().to_string(),
+        size: Some(bytes.len() as u64),
+        sha256: Some(crate::ingest::hex(&sha2::Sha256::digest(&bytes))),
+        status: Status::Skipped,
+        reason: Some("already written for the same content (use --force to redo)".into()),
+        error: None,
+        pages: None,
+        counts: None,
+        output: Some(out.display().to_string()),
+        elapsed_ms: 0,
+    })
+}
+
+/// Checks that an output folder is usable before a run.
+pub fn check_out_dir(dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Write {
+            path: dir.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "exists and is not a folder",
+            ),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,234 @@
+//! Worker processes: each input is read in a child process with a memory limit (RLIMIT_AS)
+//! and a wall-clock timeout, so a hostile file — a parser that loops, overflows its stack or
+//! inflates without bound — costs that one file and nothing else. The parent restarts a
+//! worker that died or was killed.
+//!
+//! Protocol (one JSON object per line): the parent sends the [`WorkerConfig`] first, then one
+//! [`Job`] per line; the worker answers each job with one [`Outcome`] line.
+
+use std::io::{BufRead, BufReader, Write};
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::inputs::Job;
+use super::job::{JobOptions, Outcome, run};
+use crate::pipeline::Extractor;
+
+/// What a worker needs to know once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorkerConfig {
+    pub options: JobOptions,
+    pub dicts: Vec<PathBuf>,
+    /// Address-space limit in MiB (0: none).
+    pub max_memory_mb: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireJob {
+    index: usize,
+    path: PathBuf,
+    relative: PathBuf,
+    patient_identifier: Option<String>,
+}
+
+/// Runs one job in this process, turning a panic into a failed outcome.
+pub fn run_contained(extractor: &Extractor, job: &Job, opts: &JobOptions) -> Outcome {
+    let started = std::time::Instant::now();
+    match std::panic::catch_unwind(AssertUnwindSafe(|| run(extractor, job, opts))) {
+        Ok(o) => o,
+        Err(p) => {
+            let what = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            // The panic message comes from parser code and may quote bytes of the file: keep
+            // only its first words.
+            let what: String = what
+                .split_whitespace()
+                .take(8)
+                .collect::<Vec<_>>()
+                .join(" ");
+            Outcome::failed(
+                &job.path,
+                "crash",
+                format!(
+                    "{}: the reader crashed ({what}); the file was skipped",
+                    job.path.display()
+                ),
+                started.elapsed().as_millis() as u64,
+            )
+        }
+    }
+}
+
+/// The worker side: reads the config and jobs from stdin, answers on stdout.
+pub fn serve() -> std::io::Result<()> {
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let Some(first) = lines.next() else {
+        return Ok(());
+    };
+    let config: WorkerConfig = serde_json::from_str(&first?)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    limit_memory(config.max_memory_mb);
+    // Quiet panics: the parent reports them; document bytes must not reach a log.
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut extractor = Extractor::default();
+    for d in &config.dicts {
+        if let Err(e) = extractor.dictionary.add_file(d) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                e.to_string(),
+            ));
+        }
+    }
+    let stdout = std::io::stdout();
+    for line in lines {
+        let line = line?;
+        let wire: WireJob = serde_json::from_str(&line)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        let job = Job {
+            index: wire.index,
+            path: wire.path,
+            relative: wire.relative,
+            patient_identifier: wire.patient_identifier,
+        };
+        let outcome = run_contained(&extractor, &job, &config.options);
+        let mut out = stdout.lock();
+        serde_json::to_writer(&mut out, &outcome)?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn limit_memory(mb: u64) {
+    if mb == 0 {
+        return;
+    }
+    let bytes = mb.saturating_mul(1024 * 1024);
+    let lim = libc::rlimit {
+        rlim_cur: bytes as libc::rlim_t,
+        rlim_max: bytes as libc::rlim_t,
+    };
+    // SAFETY: setrlimit with a valid struct only changes this process's limits.
+    unsafe {
+        libc::setrlimit(libc::RLIMIT_AS, &lim);
+    }
+}
+
+#[cfg(not(unix))]
+fn limit_memory(_mb: u64) {}
+
+/// A running worker process, seen from the parent.
+pub struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    replies: Receiver<String>,
+}
+
+impl Worker {
+    /// Starts `exe __worker` and sends it the config.
+    pub fn spawn(exe: &std::path::Path, config: &WorkerConfig) -> std::io::Result<Worker> {
+        let mut child = Command::new(exe)
+            .arg("__worker")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                match line {
+                    Ok(l) => {
+                        if tx.send(l).is_err() {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+        });
+        let mut first = serde_json::to_vec(config).expect("config serializes");
+        first.push(b'\n');
+        stdin.write_all(&first)?;
+        Ok(Worker {
+            child,
+            stdin,
+            replies: rx,
+        })
+    }
+
+    /// Sends a job and waits for its outcome. `Err` means the worker is gone (timed out and
+    /// killed, or died); the caller records the failure and starts a new one.
+    pub fn run(&mut self, job: &Job, timeout: Duration) -> Result<Outcome, String> {
+        let wire = WireJob {
+            index: job.index,
+            path: job.path.clone(),
+            relative: job.relative.clone(),
+            patient_identifier: job.patient_identifier.clone(),
+        };
+        let mut line = serde_json::to_vec(&wire).expect("job serializes");
+        line.push(b'\n');
+        if self
+            .stdin
+            .write_all(&line)
+            .and_then(|_| self.stdin.flush())
+            .is_err()
+        {
+            return Err(self.death("the worker process was gone"));
+        }
+        match self.replies.recv_timeout(timeout) {
+            Ok(reply) => {
+                serde_json::from_str(&reply).map_err(|_| self.death("the worker answered garbage"))
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                Err(format!(
+                    "took longer than {} s and was stopped",
+                    timeout.as_secs()
+                ))
+            }
+            Err(RecvTimeoutError::Disconnected) => Err(self.death("the reader crashed")),
+        }
+    }
+
+    fn death(&mut self, what: &str) -> String {
+        let _ = self.child.kill();
+        match self.child.wait() {
+            Ok(status) => {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::process::ExitStatusExt;
+                    if let Some(sig) = status.signal() {
+                        let name = match sig {
+                            libc::SIGSEGV => "a segmentation fault (stack overflow?)",
+                            libc::SIGABRT => "an abort (out of memory?)",
+                            libc::SIGKILL => "a kill",
+                            _ => "a signal",
+                        };
+                        return format!("{what}: the worker ended with {name} ({sig})");
+                    }
+                }
+                format!("{what}: the worker ended ({status})")
+            }
+            Err(_) => what.to_string(),
+        }
+    }
+
+    /// Ends the worker cleanly.
+    pub fn finish(mut self) {
+        drop(self.stdin);
+        let _ = self.child.wait();
+    }
+}
