@@ -494,6 +494,13 @@ impl RxNorm {
             {
                 terms.push((format!("{brand} Pack"), 1));
             }
+            if c.tty == "PIN" {
+                // Charts abbreviate the salt: "buPROPion HCl", "metformin HCl".
+                let lower = c.name.to_lowercase();
+                if let Some(base) = lower.strip_suffix(" hydrochloride") {
+                    terms.push((format!("{} HCl", &c.name[..base.len()]), 1));
+                }
+            }
             for s in &c.synonyms {
                 terms.push((s.clone(), 1));
             }
