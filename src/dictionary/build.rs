@@ -271,7 +271,7 @@ pub fn build_with(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
     derived.extend(unii.cands(&rx, &links, dropped));
     for mut c in derived {
-        if c.row.system != "unii" && is_abbreviation(&c.row.term) {
+        if c.file != FILE_MED_UNII && is_abbreviation(&c.row.term) {
             c.row.flags.cs = true;
         }
         let key = c.row.key();

@@ -267,6 +267,9 @@ const SOCIAL_FINDING_PATTERNS: &[&str] = &[
     r"allergic disposition",
     r"hypersensitivity disposition",
     r"^allergic condition$",
+    r"^propensity to ",
+    // test records ("Urine protein test")
+    r"\btest$",
 ];
 
 impl Gps {

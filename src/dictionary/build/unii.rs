@@ -6,7 +6,10 @@
 //!   "COUMADIN") and drops the pesticides, cosmetics and catalogue codes the file also holds.
 //!   Each such brand also gets the RxNorm ingredient row (`tty=IN;via=brand`);
 //! - official names (`of`) of one word, at least six letters: non-US and new drug names
-//!   ("SPIROFYLLINE"); chemical names of several words are left out.
+//!   ("SPIROFYLLINE");
+//! - official names of salts and esters of RxNorm ingredients that the RxNorm input lacks
+//!   ("ALBUTEROL SULFATE"), with the ingredient's RxNorm row (`tty=IN;via=precise-ingredient`);
+//!   other official names of several words (chemical names) are left out.
 //!
 //! Dropped everywhere: names with digits or punctuation other than a hyphen or apostrophe
 //! ("NS-218", "TERGITOL TMN-10"), names of more than three words, and names RxNorm or another
@@ -128,6 +131,33 @@ impl Unii {
                 out.push(c);
             } else if words == 1 && n.name.chars().filter(|c| c.is_alphabetic()).count() >= 6 {
                 out.push(Cand::derived(FILE_MED_UNII, row, [2, 0, 1, 0]));
+            } else if let Some(base) =
+                salt_of(&term_key(&n.name), links).and_then(|i| rx.concepts.get(&i))
+            {
+                // "ALBUTEROL SULFATE", "AMITRIPTYLINE HYDROCHLORIDE": a salt of an RxNorm
+                // ingredient whose precise-ingredient name the RxNorm input lacks.
+                let origin = n
+                    .unii
+                    .bytes()
+                    .fold(0u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
+                let mut c = Cand::derived(FILE_MED_UNII, row, [2, 0, 1, 0]);
+                c.origin = origin;
+                out.push(c);
+                let mut c = Cand::derived(
+                    FILE_MED_UNII,
+                    Row {
+                        term: n.name.clone(),
+                        kind: "medication".into(),
+                        system: "rxnorm".into(),
+                        code: base.rxcui.clone(),
+                        display: rx.display(&base.rxcui).unwrap_or_default(),
+                        category: "medication".into(),
+                        flags: Flags::tty("IN").via("precise-ingredient"),
+                    },
+                    [2, 0, 1, 0],
+                );
+                c.origin = origin;
+                out.push(c);
             } else {
                 *dropped
                     .entry("unii: official name of several words".into())
@@ -137,6 +167,87 @@ impl Unii {
         out
     }
 }
+
+/// The RxNorm ingredient an official name is a salt or ester of: the name without its last
+/// word(s) is an ingredient name and the full name is not. `None` for an ingredient name itself.
+fn salt_of(key: &str, links: &Links) -> Option<String> {
+    if links.resolve(key).is_some() {
+        return None;
+    }
+    let words: Vec<&str> = key.split(' ').collect();
+    (1..words.len()).rev().find_map(|k| {
+        if !words[k..].iter().all(|w| SALT_WORDS.contains(w)) {
+            return None;
+        }
+        links.in_by_key.get(&words[..k].join(" ")).cloned()
+    })
+}
+
+/// Words that name a salt, ester or hydrate form of an ingredient.
+const SALT_WORDS: &[&str] = &[
+    "acetate",
+    "acetonide",
+    "anhydrous",
+    "benzoate",
+    "besylate",
+    "bicarbonate",
+    "bitartrate",
+    "bromide",
+    "butyrate",
+    "calcium",
+    "carbonate",
+    "chloride",
+    "citrate",
+    "cypionate",
+    "decanoate",
+    "dihydrate",
+    "dihydrochloride",
+    "dipropionate",
+    "disodium",
+    "edisylate",
+    "embonate",
+    "enanthate",
+    "esylate",
+    "fumarate",
+    "furoate",
+    "gluconate",
+    "hemihydrate",
+    "hydrate",
+    "hydrobromide",
+    "hydrochloride",
+    "hydroxide",
+    "hyclate",
+    "iodide",
+    "isethionate",
+    "lactate",
+    "magnesium",
+    "malate",
+    "maleate",
+    "mandelate",
+    "meglumine",
+    "mesylate",
+    "monohydrate",
+    "napsylate",
+    "nitrate",
+    "oxalate",
+    "oxide",
+    "palmitate",
+    "pamoate",
+    "phosphate",
+    "pivalate",
+    "potassium",
+    "propionate",
+    "salicylate",
+    "sodium",
+    "stearate",
+    "succinate",
+    "sulfate",
+    "tartrate",
+    "tosylate",
+    "trihydrate",
+    "tromethamine",
+    "valerate",
+];
 
 /// Letters, spaces, hyphens and apostrophes only; at most three words; at least four letters.
 fn plain_name(name: &str) -> bool {
