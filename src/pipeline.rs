@@ -65,6 +65,8 @@ impl Extractor {
 
         let mut mentions = Vec::new();
         let mut patient_pages = Vec::new();
+        // Sections whose table has an end-date column (carried over page breaks).
+        let mut end_columns = std::collections::HashSet::new();
         for (pi, page) in doc.pages.iter().enumerate() {
             let text = page.text.as_str();
             patient_pages.push(patient::read_page(
@@ -182,12 +184,14 @@ impl Extractor {
             ));
             page_mentions.sort_by_key(|m| (m.start, m.end));
             self.read_rows(
+                page,
                 text,
                 &key,
                 pi,
                 &sections,
                 &reaction_terms,
                 &mut page_mentions,
+                &mut end_columns,
             );
             mentions.extend(page_mentions);
         }
@@ -266,31 +270,53 @@ impl Extractor {
     }
 
     /// Reads each mention's row: status cell, dates, end date, dosage, reactions.
+    #[allow(clippy::too_many_arguments)]
     fn read_rows(
         &self,
+        page: &crate::ingest::Page,
         text: &str,
         key: &KeyText,
         pi: usize,
         sections: &SectionMap,
         reaction_terms: &[(usize, usize, Vec<Entry>)],
         mentions: &mut [Mention],
+        end_columns: &mut std::collections::HashSet<usize>,
     ) {
         for i in 0..mentions.len() {
             let m = &mentions[i];
             if m.role == Role::NoKnownAllergy {
                 continue;
             }
+            let same = |n: &&Mention| n.role == m.role && n.section_index == m.section_index;
             let next = mentions[i + 1..]
                 .iter()
-                .find(|n| {
-                    n.role == m.role && n.section_index == m.section_index && n.start >= m.end
-                })
+                .find(|n| same(n) && n.start >= m.end)
                 .map(|n| n.start);
-            let (section_start, section_end) = sections.stretch(pi, m.start, text.len());
-            let row_start = attributes::row_start(text, m.start, section_start);
-            let row_end = attributes::row_end(text, m.start, next, section_end);
-            let facts =
-                attributes::row_facts(text, key, row_start..row_end, m.start..m.end, section_start);
+            let prev = mentions[..i]
+                .iter()
+                .rev()
+                .find(|n| same(n) && n.end <= m.start)
+                .map(|n| n.end);
+            let section = sections.stretch(pi, m.start, text.len());
+            let (row_start, row_end) = attributes::row_span(page, m.start, prev, next, section);
+            let section_start = section.0;
+            // A table header with an end-date column, on this page or an earlier page of the
+            // same section.
+            let has_end_column = m.section_index.is_some_and(|s| end_columns.contains(&s));
+            let facts = attributes::row_facts(
+                text,
+                key,
+                row_start..row_end,
+                m.start..m.end,
+                section_start,
+                has_end_column,
+            );
+            if !has_end_column
+                && let Some(s) = m.section_index
+                && attributes::end_column_header(&text[section_start.min(row_start)..row_start])
+            {
+                end_columns.insert(s);
+            }
             let role = m.role;
             let (ms, me) = (m.start, m.end);
             let m = &mut mentions[i];

@@ -58,14 +58,13 @@ pub struct RowFacts {
     pub ended: bool,
 }
 
-/// Where a mention's row starts: its line, or for label records ("Start: …", "Stop: …",
+/// Where a mention's row starts: the given line start, or for label records ("Start: …", "Stop: …",
 /// "Description: <finding>") the first of the date lines just above it.
-pub fn row_start(text: &str, mention_start: usize, section_start: usize) -> usize {
+pub fn row_start(text: &str, line_start: usize, section_start: usize) -> usize {
     static DATE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)^\s*(start|stop|end|onset|resolved|date|effective|start date|end date|stop date|onset date|resolved date)\s*:")
             .expect("valid regex")
     });
-    let line_start = text[..mention_start].rfind('\n').map_or(0, |p| p + 1);
     let mut start = line_start;
     let line = &text[line_start..];
     if !line.split('\n').next().unwrap_or("").contains(':') {
@@ -81,25 +80,81 @@ pub fn row_start(text: &str, mention_start: usize, section_start: usize) -> usiz
     start
 }
 
-/// Row spans: for each mention (page-text start offsets, sorted), the row end.
-pub fn row_end(
-    text: &str,
-    mention_start: usize,
+/// The row of a finding at `start..end` on a page: its table row when the layout gives rows
+/// (PDF), else its line and the lines that continue it (not a new date / bullet / label line,
+/// at most three). The row is cut before the next finding of the same kind and after the
+/// previous one, so "PCN (hives), sulfa (rash)" gives each allergen its own reaction. Label
+/// records ("Start: …", "Stop: …", "Description: <finding>") include their date lines above.
+pub fn row_span(
+    page: &crate::ingest::Page,
+    start: usize,
+    prev_end: Option<usize>,
     next_start: Option<usize>,
-    section_end: usize,
-) -> usize {
-    let line_end = text[mention_start..]
-        .find('\n')
-        .map_or(text.len(), |p| mention_start + p);
-    let next_line_start = next_start
-        .map(|n| text[..n].rfind('\n').map_or(0, |p| p + 1))
-        .unwrap_or(section_end);
-    let cap = (mention_start + MAX_ROW).min(text.len());
-    let cap = floor_char(text, cap);
-    line_end
-        .max(next_line_start.min(section_end))
-        .min(cap)
-        .max(line_end.min(cap))
+    section: (usize, usize),
+) -> (usize, usize) {
+    static NEW_LINE_ITEM: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*(?:\d{1,4}[/.\-]\d|[A-Z][a-z]{2}\s+\d{1,2},|[-*\u{2022}•]|[A-Za-z][A-Za-z /]{0,30}:)")
+            .expect("valid regex")
+    });
+    static LABEL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*([A-Za-z][A-Za-z /()]{0,30}?)\s*:").expect("valid regex")
+    });
+    let text = page.text.as_str();
+    let (mut s, mut e) = page.row_at(start);
+    let line_start = text[..start].rfind('\n').map_or(0, |p| p + 1);
+    let next_line = |e: usize| {
+        let from = (e + 1).min(text.len());
+        let end = text[from..].find('\n').map_or(text.len(), |p| from + p);
+        (from, end)
+    };
+    if let Some(label) = LABEL
+        .captures(&text[line_start..])
+        .map(|c| c[1].to_ascii_lowercase())
+    {
+        // A label record: its date lines above ("Start:", "Stop:"), and the lines after it up
+        // to the next record (the record's first label again).
+        s = row_start(text, line_start.max(section.0), section.0);
+        let first = LABEL
+            .captures(&text[s..])
+            .map(|c| c[1].to_ascii_lowercase())
+            .unwrap_or_else(|| label.clone());
+        for _ in 0..8 {
+            let (from, end) = next_line(e);
+            let line = &text[from..end];
+            match LABEL.captures(line) {
+                Some(c)
+                    if c[1].to_ascii_lowercase() != label && c[1].to_ascii_lowercase() != first =>
+                {
+                    e = end
+                }
+                _ => break,
+            }
+        }
+    } else if page.rows.is_empty() {
+        // Text records: continue onto lines that carry on the row.
+        for _ in 0..3 {
+            let (from, end) = next_line(e);
+            let line = &text[from..end];
+            if from >= text.len()
+                || line.trim().is_empty()
+                || NEW_LINE_ITEM.is_match(line)
+                || next_start.is_some_and(|n| n <= end)
+            {
+                break;
+            }
+            e = end;
+        }
+    }
+    if let Some(p) = prev_end.filter(|&p| p > s && p <= start) {
+        s = p;
+    }
+    if let Some(n) = next_start.filter(|&n| n < e && n > start) {
+        e = n;
+    }
+    e = e
+        .min(section.1.max(start))
+        .min(floor_char(text, (start + MAX_ROW).min(text.len())));
+    (s.min(start), e.max(start))
 }
 
 fn floor_char(s: &str, mut i: usize) -> usize {
@@ -116,6 +171,7 @@ pub fn row_facts(
     row: std::ops::Range<usize>,
     mention: std::ops::Range<usize>,
     section_start: usize,
+    has_end_column: bool,
 ) -> RowFacts {
     let mut facts = RowFacts::default();
     let ks = key.key_offset(row.start);
@@ -153,19 +209,29 @@ pub fn row_facts(
             labelled_end = true;
         }
     }
-    let before = &text[section_start.min(row.start)..row.start];
-    let has_end_column = before.lines().rev().take(60).any(|l| {
-        let cells: Vec<&str> = l.split('\t').map(str::trim).collect();
-        cells.len() >= 2
-            && !l.chars().any(|c| c.is_ascii_digit())
-            && cells.iter().any(|c| {
-                END_COLUMN.is_match(c) || c.to_ascii_lowercase().contains("(start - stop)")
-            })
-    });
+    let has_end_column =
+        has_end_column || end_column_header(&text[section_start.min(row.start)..row.start]);
     let distinct: std::collections::BTreeSet<&String> = facts.dates.iter().collect();
     facts.ended = labelled_end || (has_end_column && distinct.len() >= 2);
     // Label records: "Start: …" / "Stop: …" lines before the description belong to the row.
     facts
+}
+
+/// True when `text` holds a table header line with an end-date column: a cell "Stop", "End
+/// Date", "Resolved" … beside another header cell ("Start", "Description", "Code" …).
+pub fn end_column_header(text: &str) -> bool {
+    static HEADER_CELL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^(start|start date|onset|onset date|date|dates|description|code|name|problem|condition|medication|substance|status|effective dates)$")
+            .expect("valid regex")
+    });
+    text.lines().rev().take(80).any(|l| {
+        let cells: Vec<&str> = l.split('\t').map(str::trim).collect();
+        cells.len() >= 2
+            && cells.iter().any(|c| {
+                END_COLUMN.is_match(c) || c.to_ascii_lowercase().contains("(start - stop)")
+            })
+            && cells.iter().any(|c| HEADER_CELL.is_match(c))
+    })
 }
 
 /// True when the words at `start..end` fill their cell: nothing but spaces, punctuation or a
@@ -216,9 +282,14 @@ mod tests {
         let key = KeyText::new(text);
         let s = text.find(needle).unwrap();
         let e = s + needle.len();
-        let end = row_end(text, s, None, text.len());
-        let row_start = text[..s].rfind('\n').map_or(0, |p| p + 1);
-        row_facts(text, &key, row_start..end, s..e, 0)
+        let page = crate::ingest::Page {
+            number: 1,
+            text: text.to_string(),
+            origin: crate::ingest::PageOrigin::TextRecord,
+            rows: Vec::new(),
+        };
+        let (row_start, end) = row_span(&page, s, None, None, (0, text.len()));
+        row_facts(text, &key, row_start..end, s..e, 0, false)
     }
 
     #[test]
@@ -258,7 +329,7 @@ mod tests {
         let labels = "Start: 2014-12-22\nStop: 2015-01-04\nDescription: Acute viral pharyngitis\n";
         let key = KeyText::new(labels);
         let s = labels.find("Acute").unwrap();
-        let f = row_facts(labels, &key, 0..labels.len(), s..s + 5, 0);
+        let f = row_facts(labels, &key, 0..labels.len(), s..s + 5, 0, false);
         assert!(f.ended);
         assert_eq!(f.dates, vec!["2014-12-22", "2015-01-04"]);
     }

@@ -35,6 +35,32 @@ pub struct Page {
     pub text: String,
     /// How the text was obtained.
     pub origin: PageOrigin,
+    /// Byte offsets where table rows start, when the layout tells them (PDF text layers):
+    /// a row may span several lines when its cells wrap. Empty: every line is a row.
+    pub rows: Vec<usize>,
+}
+
+impl Page {
+    /// The span of the row (or line) around byte `offset`.
+    pub fn row_at(&self, offset: usize) -> (usize, usize) {
+        let line_start = self.text[..offset.min(self.text.len())]
+            .rfind('\n')
+            .map_or(0, |p| p + 1);
+        let line_end = self.text[offset.min(self.text.len())..]
+            .find('\n')
+            .map_or(self.text.len(), |p| offset + p);
+        if self.rows.is_empty() {
+            return (line_start, line_end);
+        }
+        let i = self.rows.partition_point(|&s| s <= offset);
+        let start = i.checked_sub(1).map_or(0, |j| self.rows[j]);
+        let end = self.rows.get(i).map_or(self.text.len(), |&e| e);
+        let end = self.text[..end]
+            .trim_end_matches(['\n', '\t', ' '])
+            .len()
+            .max(line_end.min(end));
+        (start.min(line_start), end)
+    }
 }
 
 /// Facts about the input file itself, for the DocumentReference and the batch manifest.

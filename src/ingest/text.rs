@@ -34,6 +34,7 @@ pub fn split_pages(path: &Path, bytes: &[u8], options: &IngestOptions) -> Result
             number: i as u32 + 1,
             text: p.replace("\r\n", "\n").replace('\r', "\n"),
             origin: PageOrigin::TextRecord,
+            rows: Vec::new(),
         })
         .collect())
 }

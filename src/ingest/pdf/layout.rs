@@ -402,7 +402,25 @@ fn page_resources(doc: &Document, page_id: ObjectId) -> Vec<&Dictionary> {
 
 /// Writes glyphs out as text: content order, separators from positions.
 pub fn assemble(glyphs: &[Glyph]) -> String {
+    assemble_rows(glyphs).0
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Move {
+    Down,
+    Up,
+}
+
+/// Writes glyphs out as text and finds where table rows start (byte offsets).
+///
+/// A move down the page is a wrap inside a table cell, not a new row, when the text soon
+/// moves back up into the row (the next cell starts at the row's top); a new row starts
+/// below everything before it and never returns. Rows are what a finding's row attributes
+/// (status cell, dates, reactions, dosage) and a statement's scope are read from.
+pub fn assemble_rows(glyphs: &[Glyph]) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(glyphs.len() + glyphs.len() / 4);
+    let mut moves: Vec<(usize, Move, f32, f32)> = Vec::new(); // (offset, move, y, size)
+    let mut first_y = None;
     let mut prev: Option<&Glyph> = None;
     for g in glyphs {
         // Blank glyphs, and glyphs the font maps to nothing readable (U+FFFD, often a
@@ -438,16 +456,22 @@ pub fn assemble(glyphs: &[Glyph]) -> String {
                 Some('\n') => {
                     trim_end_spaces(&mut out);
                     out.push('\n');
+                    moves.push((out.len(), Move::Down, g.y, size));
                 }
                 Some('\t') => {
                     trim_end_spaces(&mut out);
                     if !out.ends_with('\n') {
                         out.push('\t');
                     }
+                    if dy > 0.0 {
+                        moves.push((out.len(), Move::Up, g.y, size));
+                    }
                 }
                 Some(c) if !out.ends_with([' ', '\n', '\t']) => out.push(c),
                 _ => {}
             }
+        } else {
+            first_y = Some(g.y);
         }
         out.push_str(&g.text);
         prev = Some(g);
@@ -456,7 +480,23 @@ pub fn assemble(glyphs: &[Glyph]) -> String {
     if !out.is_empty() {
         out.push('\n');
     }
-    out
+    let mut rows = vec![0];
+    let mut row_top = first_y.unwrap_or(0.0);
+    for (i, &(offset, mv, y, size)) in moves.iter().enumerate() {
+        if mv != Move::Down {
+            continue;
+        }
+        let back_up = moves[i + 1..]
+            .iter()
+            .take(10)
+            .find(|m| m.1 == Move::Up)
+            .is_some_and(|&(_, _, uy, _)| uy > y + 0.25 * size && uy <= row_top + 0.5 * size);
+        if !back_up {
+            rows.push(offset.min(out.len()));
+            row_top = y;
+        }
+    }
+    (out, rows)
 }
 
 fn trim_end_spaces(s: &mut String) {
@@ -516,6 +556,38 @@ mod tests {
             g("G", 53.0, 700.0, 5.0),
         ];
         assert_eq!(assemble(&glyphs), "PENICILLIN G\n");
+    }
+
+    #[test]
+    fn wrapped_cells_stay_in_their_row() {
+        // Row 1: "Jun 1, / 2015" | "Jun 9, / 2015" | "Acute bronchitis"; row 2: "Sep 28," …
+        let glyphs = [
+            g("Jun 1,", 0.0, 700.0, 30.0),
+            g("2015", 0.0, 688.0, 20.0),
+            g("Jun 9,", 80.0, 700.0, 30.0),
+            g("2015", 80.0, 688.0, 20.0),
+            g("Acute bronchitis", 160.0, 694.0, 80.0),
+            g("Sep 28,", 0.0, 670.0, 30.0),
+            g("2015", 0.0, 658.0, 20.0),
+            g("Viral sinusitis", 160.0, 664.0, 80.0),
+            g("Paragraph line one", 0.0, 640.0, 90.0),
+            g("Paragraph line two", 0.0, 628.0, 90.0),
+        ];
+        let (text, rows) = assemble_rows(&glyphs);
+        let row_texts: Vec<&str> = rows
+            .iter()
+            .zip(rows.iter().skip(1).chain(std::iter::once(&text.len())))
+            .map(|(&s, &e)| text[s..e].trim_end())
+            .collect();
+        assert_eq!(
+            row_texts,
+            vec![
+                "Jun 1,\n2015\tJun 9,\n2015\tAcute bronchitis",
+                "Sep 28,\n2015\tViral sinusitis",
+                "Paragraph line one",
+                "Paragraph line two"
+            ]
+        );
     }
 
     #[test]

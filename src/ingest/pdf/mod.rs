@@ -27,6 +27,8 @@ pub enum Blank {
 pub struct RawPage {
     pub number: u32,
     pub text: String,
+    /// Where table rows start (see [`layout::assemble_rows`]).
+    pub rows: Vec<usize>,
     pub blank: Option<Blank>,
 }
 
@@ -139,14 +141,15 @@ pub fn read_raw_pages(
         } else {
             None
         };
-        let text = if blank.is_some() {
-            String::new()
+        let (text, rows) = if blank.is_some() {
+            (String::new(), Vec::new())
         } else {
-            layout::assemble(&content.glyphs)
+            layout::assemble_rows(&content.glyphs)
         };
         out.push(RawPage {
             number,
             text,
+            rows,
             blank,
         });
     }
@@ -184,6 +187,7 @@ pub fn read_pages(path: &Path, bytes: &[u8], options: &IngestOptions) -> Result<
             number: p.number,
             text: p.text,
             origin: PageOrigin::TextLayer,
+            rows: p.rows,
         })
         .collect())
 }
