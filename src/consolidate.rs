@@ -80,15 +80,32 @@ fn identity_codes(m: &Mention) -> BTreeSet<String> {
     let drug = matches!(m.role, Role::Medication | Role::Allergy);
     let key = |e: &Entry| format!("{}|{}", e.system.as_str(), e.code);
     if drug {
-        let ingredients: BTreeSet<String> = m
-            .entries
-            .iter()
-            .filter(|e| is_ingredient(e))
-            .map(key)
-            .collect();
-        if !ingredients.is_empty() {
-            return ingredients;
+        // Base ingredients (IN) first: "ampicillin sodium" (PIN) and "ampicillin" are one drug.
+        for ttys in [&["IN"][..], &["PIN", "MIN"][..]] {
+            let ingredients: BTreeSet<String> = m
+                .entries
+                .iter()
+                .filter(|e| {
+                    e.system == System::Rxnorm
+                        && e.tty.as_deref().is_some_and(|t| ttys.contains(&t))
+                })
+                .map(key)
+                .collect();
+            if !ingredients.is_empty() {
+                return ingredients;
+            }
         }
+    }
+    // Conditions: SNOMED CT names the concept; ICD-10-CM codes are coarser buckets ("Viral
+    // sinusitis" and "Acute bacterial sinusitis" share J01.90 but are two problems).
+    let snomed: BTreeSet<String> = m
+        .entries
+        .iter()
+        .filter(|e| e.system == System::Snomed)
+        .map(key)
+        .collect();
+    if !snomed.is_empty() {
+        return snomed;
     }
     m.entries.iter().map(key).collect()
 }

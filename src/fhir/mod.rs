@@ -89,8 +89,12 @@ fn concept(f: &Finding) -> CodeableConcept {
     }
 }
 
-/// "Shortness of\nbreath" → "Shortness of breath".
+/// Words as written, for display: "Shortness of\nbreath" → "Shortness of breath", ligatures
+/// and compatibility forms unfolded ("ﬁndings" → "findings"). Evidence keeps the page's own
+/// characters.
 pub fn collapse_ws(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let s: String = s.nfkc().collect();
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
