@@ -58,6 +58,33 @@ fn main() {
             .expect("keys are sorted");
     }
     let fst_bytes = builder.into_inner().expect("fst");
+    // Every word of every term and section header: the vocabulary OCR'd words are corrected
+    // toward.
+    let mut words: std::collections::BTreeSet<String> = groups
+        .keys()
+        .flat_map(|k| k.split(' ').map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    if let Ok(sections) = fs::read_to_string("dictionaries/sections.tsv") {
+        println!("cargo:rerun-if-changed=dictionaries/sections.tsv");
+        for line in sections.lines().skip(1) {
+            let header = line.split('\t').next().unwrap_or("");
+            words.extend(
+                fold::term_key(header)
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string),
+            );
+        }
+    }
+    let mut word_set = fst::SetBuilder::memory();
+    for w in &words {
+        word_set.insert(w).expect("sorted words");
+    }
+    fs::write(
+        Path::new(&out_dir).join("words.fst"),
+        word_set.into_inner().expect("fst"),
+    )
+    .unwrap();
     let out = Path::new(&out_dir);
     fs::write(out.join("terms.fst"), fst_bytes).unwrap();
     fs::write(out.join("terms.blob"), blob).unwrap();

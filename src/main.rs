@@ -123,6 +123,14 @@ enum FormatArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum OcrArg {
+    /// OCR pages without a text layer when Tesseract is installed (else a clear error).
+    Auto,
+    /// Never OCR: pages without a text layer are an error.
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum IsolationArg {
     /// A worker process per core, with memory and time limits (contains crashes).
     Process,
@@ -162,7 +170,8 @@ struct BatchArgs {
     /// Add a site's own term table. Repeatable.
     #[arg(long = "dict", value_name = "FILE")]
     dicts: Vec<PathBuf>,
-    /// Stop reading one input after this many seconds.
+    /// Stop reading one input after this many seconds without progress (each OCR'd page
+    /// counts as progress, so a long fax is not cut short).
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     file_timeout: u64,
     /// Fail inputs with more pages than this.
@@ -177,6 +186,9 @@ struct BatchArgs {
     /// Where inputs are read.
     #[arg(long, value_enum, default_value = "process")]
     isolation: IsolationArg,
+    /// OCR for scanned / faxed pages (needs tesseract and pdftoppm).
+    #[arg(long, value_enum, default_value = "auto")]
+    ocr: OcrArg,
     /// Redo inputs whose output is already there.
     #[arg(long)]
     force: bool,
@@ -228,6 +240,9 @@ struct ExtractArgs {
     /// Write the bundle even when the document's headers name different patients.
     #[arg(long)]
     allow_multiple_patients: bool,
+    /// OCR for scanned / faxed pages (needs tesseract and pdftoppm; pages run in parallel).
+    #[arg(long, value_enum, default_value = "auto")]
+    ocr: OcrArg,
     /// Add a site's own term table (TSV with header: term, kind, system, code, display;
     /// kind is condition | medication | allergen). Repeatable.
     #[arg(long = "dict", value_name = "FILE")]
@@ -326,7 +341,14 @@ fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
         (None, None) => PatientLink::FromDocument,
     };
     let extractor = extractor(&args.dicts)?;
-    let doc = ingest::read(&args.file, &Default::default())?;
+    let ingest_options = ingest::IngestOptions {
+        ocr: match args.ocr {
+            OcrArg::Auto => ingest::OcrMode::Auto,
+            OcrArg::Never => ingest::OcrMode::Never,
+        },
+        ..Default::default()
+    };
+    let doc = ingest::read(&args.file, &ingest_options)?;
     let extraction = extractor.extract(&doc);
     if let (Some(conflict), false) = (&extraction.patient.conflict, args.allow_multiple_patients) {
         return Err(Failure::Input(format!(
@@ -445,6 +467,11 @@ fn batch(args: BatchArgs) -> Result<ExitCode, Failure> {
             max_pages: args.max_pages,
             max_stream_bytes: args.max_stream_mb.saturating_mul(1024 * 1024),
             max_file_bytes: 512 * 1024 * 1024,
+            ocr: match args.ocr {
+                OcrArg::Auto => chart2fhir::ingest::OcrMode::Auto,
+                OcrArg::Never => chart2fhir::ingest::OcrMode::Never,
+            },
+            ocr_threads: 1,
         },
         workers,
         isolation: match args.isolation {

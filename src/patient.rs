@@ -76,7 +76,7 @@ static RE_LINE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static INLINE_DOB: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:\bdob|date\s+of\s+birth)\s*:?\s*(?P<dob>[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4})")
+    Regex::new(r"(?i)(?:\bdob|date\s+of\s+birth)[\s:=;,.\-—|]*(?P<dob>[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4})")
         .expect("valid regex")
 });
 
@@ -98,7 +98,12 @@ pub fn read_page(text: &str, page: u32, exact: bool) -> PatientInfo {
                 continue;
             };
             let label = c["label"].to_ascii_lowercase();
-            let value = c["value"].trim();
+            // OCR leaves marks between a label and its value ("Date of birth: = 08/01/1970 |").
+            let value = c["value"]
+                .trim()
+                .trim_start_matches(|ch: char| !ch.is_alphanumeric())
+                .trim_end_matches(['|', '.', ',', ';'])
+                .trim();
             if label.starts_with("patient") && !label.contains("id") || label.contains("name") {
                 set(&mut info.name, clean_name(value));
             } else if label.contains("birth") || label.starts_with('d') {

@@ -49,6 +49,8 @@ pub struct Extractor {
     pub dictionary: Dictionary,
     pub sections: SectionRules,
     pub context: ContextRules,
+    /// Corrects misread words of OCR'd pages toward the vocabulary.
+    pub corrector: crate::normalize::ocr::Corrector,
 }
 
 impl Extractor {
@@ -57,7 +59,19 @@ impl Extractor {
         let texts: Vec<&str> = doc.pages.iter().map(|p| p.text.as_str()).collect();
         let numbers: Vec<u32> = doc.pages.iter().map(|p| p.number).collect();
         let furniture = furniture::detect(&texts);
-        let sections = SectionMap::build(&self.sections, &texts, &numbers, &furniture);
+        let exact: Vec<bool> = doc
+            .pages
+            .iter()
+            .map(|p| p.origin == PageOrigin::TextLayer)
+            .collect();
+        let sections = SectionMap::build(
+            &self.sections,
+            &texts,
+            &numbers,
+            &furniture,
+            &exact,
+            Some(&self.corrector),
+        );
         let any_clinical_section = sections
             .sections
             .iter()
@@ -76,12 +90,19 @@ impl Extractor {
             ));
             let key = KeyText::new(text);
             let ctx = self.context.scan(text, &key);
+            // OCR'd text: match on a key whose misread words are corrected.
+            let ocr = page.origin != PageOrigin::TextLayer;
+            let (match_key, changes) = if ocr {
+                self.corrector.correct(&key)
+            } else {
+                (key.clone(), Vec::new())
+            };
             let in_furniture =
                 |s: usize, e: usize| furniture[pi].iter().any(|&(fs, fe)| fs <= s && e <= fe);
             let mut page_mentions = Vec::new();
             // Condition and reaction terms in allergy sections: the reactions of the allergens.
             let mut reaction_terms: Vec<(usize, usize, Vec<Entry>)> = Vec::new();
-            for m in find_terms(&self.dictionary, text, &key) {
+            for m in find_terms(&self.dictionary, text, &match_key) {
                 if in_furniture(m.start, m.end) || sections.in_header(pi, m.start, m.end) {
                     continue;
                 }
@@ -113,7 +134,16 @@ impl Extractor {
                 let Some((role, entries)) = assign_role(finds, kind.is_none(), m.entries) else {
                     continue;
                 };
-                let mut decision = self.context.assert(&ctx, &key, m.key_start, m.key_end);
+                let (ks, ke) = (
+                    key.key_offset(m.start),
+                    key.key_offset(m.end).max(key.key_offset(m.start) + 1),
+                );
+                let mut decision = self.context.assert(&ctx, &key, ks, ke.min(key.key.len()));
+                let corrected = changes
+                    .iter()
+                    .filter(|c| c.start < m.key_end && m.key_start < c.end)
+                    .map(|c| c.confidence)
+                    .fold(None, |a: Option<f32>, c| Some(a.map_or(c, |a| a.min(c))));
                 let mut status = None;
                 let mut status_rule = None;
                 if let (Some(imp), Some(sec)) = (kind.and_then(|k| k.implies), section) {
@@ -164,10 +194,10 @@ impl Extractor {
                     decision,
                     status,
                     status_rule,
-                    confidence: if page.origin == PageOrigin::TextLayer {
-                        1.0
-                    } else {
-                        0.9
+                    confidence: match (ocr, corrected) {
+                        (false, _) => 1.0,
+                        (true, None) => 0.95,
+                        (true, Some(c)) => c,
                     },
                     row: Default::default(),
                     sig: None,

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use crate::normalize::fold::term_key;
 use crate::normalize::furniture::{is_counter_or_banner, line_spans};
+use crate::normalize::ocr::Corrector;
 
 static SECTIONS_TSV: &str = include_str!("../dictionaries/sections.tsv");
 static SECTION_KINDS_TSV: &str = include_str!("../dictionaries/section-kinds.tsv");
@@ -129,9 +130,22 @@ impl SectionRules {
         &self.kinds[section.kind]
     }
 
+    /// Looks a header key up; on OCR'd pages, also with its misread words corrected.
+    fn lookup(&self, key: &str, fix: Option<&Corrector>) -> Option<usize> {
+        if let Some(&k) = self.headers.get(key) {
+            return Some(k);
+        }
+        let fix = fix?;
+        let fixed: Vec<String> = key
+            .split(' ')
+            .map(|w| fix.fix(w).map_or_else(|| w.to_string(), |(c, _)| c))
+            .collect();
+        self.headers.get(&fixed.join(" ")).copied()
+    }
+
     /// The kind index of a header line, if it is one, and where its content starts
     /// (for inline headers "Allergies: penicillin").
-    fn header(&self, line: &str) -> Option<(usize, usize)> {
+    fn header(&self, line: &str, fix: Option<&Corrector>) -> Option<(usize, usize)> {
         let cells: Vec<&str> = line.split('\t').collect();
         // A header stands alone on its line; a running counter beside it is allowed.
         let mut found = None;
@@ -139,7 +153,8 @@ impl SectionRules {
         for cell in &cells {
             let trimmed = cell.trim().trim_end_matches(':').trim();
             let key = term_key(trimmed);
-            if let Some(&k) = self.headers.get(&key).filter(|_| found.is_none())
+            if found.is_none()
+                && let Some(k) = self.lookup(&key, fix)
                 && looks_like_header(trimmed)
             {
                 found = Some((k, offset + cell.len()));
@@ -162,7 +177,7 @@ impl SectionRules {
         if head.split_whitespace().count() > 6 || !looks_like_header(head) {
             return None;
         }
-        let &k = self.headers.get(&term_key(head))?;
+        let k = self.lookup(&term_key(head), fix)?;
         Some((k, colon + 1))
     }
 }
@@ -206,6 +221,8 @@ impl SectionMap {
         texts: &[S],
         numbers: &[u32],
         furniture: &[Vec<(usize, usize)>],
+        exact: &[bool],
+        fix: Option<&Corrector>,
     ) -> SectionMap {
         let mut map = SectionMap::default();
         let mut current: Option<usize> = None;
@@ -218,7 +235,8 @@ impl SectionMap {
                 if line.trim().is_empty() {
                     continue;
                 }
-                if let Some((kind, content)) = rules.header(line) {
+                let page_fix = fix.filter(|_| !exact.get(p).copied().unwrap_or(true));
+                if let Some((kind, content)) = rules.header(line, page_fix) {
                     map.sections.push(Section {
                         kind,
                         page: numbers[p],
@@ -311,7 +329,7 @@ mod tests {
             "Metformin\nFamily History\nMother: diabetes\n",
         ];
         let furniture = vec![vec![], vec![]];
-        let map = SectionMap::build(&r, &pages, &[1, 2], &furniture);
+        let map = SectionMap::build(&r, &pages, &[1, 2], &furniture, &[true, true], None);
         assert_eq!(section_of(&map, &r, 0, pages[0], "Intro"), None);
         assert_eq!(
             section_of(&map, &r, 0, pages[0], "Penicillin").as_deref(),
@@ -335,7 +353,7 @@ mod tests {
     fn inline_header_and_new_document() {
         let r = rules();
         let pages = ["Allergies: penicillin (hives)\nPatient: Jane Doe\nAspirin\n"];
-        let map = SectionMap::build(&r, &pages, &[1], &[vec![]]);
+        let map = SectionMap::build(&r, &pages, &[1], &[vec![]], &[true], None);
         assert_eq!(
             section_of(&map, &r, 0, pages[0], "penicillin").as_deref(),
             Some("allergies")
@@ -350,7 +368,7 @@ mod tests {
     fn header_words_inside_prose_are_not_headers() {
         let r = rules();
         let pages = ["ALLERGIES\nshe stopped her medications last week\nPenicillin\n"];
-        let map = SectionMap::build(&r, &pages, &[1], &[vec![]]);
+        let map = SectionMap::build(&r, &pages, &[1], &[vec![]], &[true], None);
         assert_eq!(
             section_of(&map, &r, 0, pages[0], "Penicillin").as_deref(),
             Some("allergies")
@@ -361,7 +379,7 @@ mod tests {
     fn counter_beside_header_is_allowed() {
         let r = rules();
         let pages = ["Page 2 of 5\tMEDICATIONS\nAspirin\n"];
-        let map = SectionMap::build(&r, &pages, &[1], &[vec![]]);
+        let map = SectionMap::build(&r, &pages, &[1], &[vec![]], &[true], None);
         assert_eq!(
             section_of(&map, &r, 0, pages[0], "Aspirin").as_deref(),
             Some("medications")

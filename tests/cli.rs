@@ -219,6 +219,8 @@ fn bad_inputs_fail_clearly_and_write_nothing() {
             path.to_str().unwrap(),
             "-o",
             out.to_str().unwrap(),
+            "--ocr",
+            "never",
         ]);
         let stderr = String::from_utf8_lossy(&r.stderr);
         assert_eq!(r.status.code(), Some(1), "{file}: {stderr}");
@@ -268,4 +270,32 @@ fn help_explains_statuses() {
     let s = String::from_utf8(r.stdout).unwrap();
     assert!(s.contains("refuted"));
     assert!(s.contains("not-taken"));
+}
+
+fn have(program: &str) -> bool {
+    Command::new(program).arg("--version").output().is_ok()
+}
+
+/// A faxed page (image only) is read by OCR when Tesseract is installed (CI installs it);
+/// without it, the error says what to install.
+#[test]
+fn scanned_page_is_read_by_ocr_or_names_what_to_install() {
+    let path = fixture("bad/scanned-page.pdf");
+    let r = run(&["extract", path.to_str().unwrap(), "--summary"]);
+    if have("tesseract") && have("pdftoppm") {
+        let s = String::from_utf8_lossy(&r.stdout);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        assert!(s.starts_with("scanned-page.pdf: 1 page(s)"), "{s}");
+        let b = extract_json("bad/scanned-page.pdf", &[]);
+        let docs = resources(&b, "DocumentReference");
+        assert_eq!(
+            docs[0]["content"][0]["attachment"]["contentType"],
+            "application/pdf"
+        );
+        // The authorization page names the patient.
+        assert_eq!(resources(&b, "Patient")[0]["birthDate"], "1970-08-01");
+    } else {
+        assert_eq!(r.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&r.stderr).contains("apt-get install tesseract-ocr"));
+    }
 }

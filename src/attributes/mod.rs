@@ -225,7 +225,26 @@ pub fn end_column_header(text: &str) -> bool {
             .expect("valid regex")
     });
     text.lines().rev().take(80).any(|l| {
-        let cells: Vec<&str> = l.split('\t').map(str::trim).collect();
+        let mut cells: Vec<&str> = l.split('\t').map(str::trim).collect();
+        // OCR text has no tabs: a line made only of header words is a header row.
+        // (OCR may misread one of them: "Start Stop Dascription Code").
+        if cells.len() == 1 {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            let known = words
+                .iter()
+                .filter(|w| {
+                    HEADER_CELL.is_match(w)
+                        || END_COLUMN.is_match(w)
+                        || w.eq_ignore_ascii_case("value")
+                })
+                .count();
+            if (2..=8).contains(&words.len())
+                && !l.chars().any(|c| c.is_ascii_digit())
+                && known * 2 > words.len()
+            {
+                cells = words;
+            }
+        }
         cells.len() >= 2
             && cells.iter().any(|c| {
                 END_COLUMN.is_match(c) || c.to_ascii_lowercase().contains("(start - stop)")
@@ -324,6 +343,8 @@ mod tests {
         let open =
             "Start\tStop\tDescription\tCode\n02/25/2024\tHydrochlorothiazide 25 MG Oral Tablet\n";
         assert!(!facts(open, "Hydrochlorothiazide").ended);
+        let ocr = "Start Stop Description Code\n01/15/2017 01/21/2018 Stress (finding) SNOMED CT 73595000\n";
+        assert!(facts(ocr, "Stress").ended);
         let no_column = "Date\tDescription\n01/15/2017\t01/21/2018\tStress\n";
         assert!(!facts(no_column, "Stress").ended);
         let labels = "Start: 2014-12-22\nStop: 2015-01-04\nDescription: Acute viral pharyngitis\n";

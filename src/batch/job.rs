@@ -38,6 +38,10 @@ pub struct JobOptions {
     pub max_pages: usize,
     pub max_stream_bytes: usize,
     pub max_file_bytes: u64,
+    /// OCR for pages without a text layer.
+    pub ocr: crate::ingest::OcrMode,
+    /// Pages OCR'd at once within one input (1 in batch: inputs already run in parallel).
+    pub ocr_threads: usize,
 }
 
 /// How one input ended.
@@ -109,6 +113,8 @@ pub fn run(extractor: &Extractor, job: &Job, opts: &JobOptions) -> Outcome {
         max_pages: opts.max_pages,
         max_stream_bytes: opts.max_stream_bytes,
         max_file_bytes: opts.max_file_bytes,
+        ocr: opts.ocr,
+        ocr_threads: opts.ocr_threads.max(1),
     };
     let doc = match ingest::read(&job.path, &ingest_opts) {
         Ok(d) => d,

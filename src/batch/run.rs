@@ -186,7 +186,7 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
                                     Ok(o) => o,
                                     Err(why) => {
                                         worker = None;
-                                        let kind = if why.starts_with("took longer") {
+                                        let kind = if why.starts_with("made no progress") {
                                             "timeout"
                                         } else {
                                             "crash"

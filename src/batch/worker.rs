@@ -28,6 +28,9 @@ pub struct WorkerConfig {
     pub max_memory_mb: u64,
 }
 
+/// The line a busy worker sends while it makes progress.
+const HEARTBEAT: &str = "{\"alive\":true}\n";
+
 #[derive(Serialize, Deserialize)]
 struct WireJob {
     index: usize,
@@ -88,7 +91,30 @@ pub fn serve() -> std::io::Result<()> {
             ));
         }
     }
-    let stdout = std::io::stdout();
+    let stdout = std::sync::Arc::new(std::sync::Mutex::new(std::io::stdout()));
+    // Heartbeats: while a long input makes progress (OCR pages), tell the parent it is alive.
+    {
+        let stdout = stdout.clone();
+        std::thread::spawn(move || {
+            let mut seen = crate::ingest::PROGRESS.load(std::sync::atomic::Ordering::Relaxed);
+            loop {
+                std::thread::sleep(Duration::from_secs(1));
+                let now = crate::ingest::PROGRESS.load(std::sync::atomic::Ordering::Relaxed);
+                if now != seen {
+                    seen = now;
+                    let out = stdout.lock().expect("stdout lock");
+                    let mut out = out.lock();
+                    if out
+                        .write_all(HEARTBEAT.as_bytes())
+                        .and_then(|_| out.flush())
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            }
+        });
+    }
     for line in lines {
         let line = line?;
         let wire: WireJob = serde_json::from_str(&line)
@@ -100,7 +126,8 @@ pub fn serve() -> std::io::Result<()> {
             patient_identifier: wire.patient_identifier,
         };
         let outcome = run_contained(&extractor, &job, &config.options);
-        let mut out = stdout.lock();
+        let out = stdout.lock().expect("stdout lock");
+        let mut out = out.lock();
         serde_json::to_writer(&mut out, &outcome)?;
         out.write_all(b"\n")?;
         out.flush()?;
@@ -187,19 +214,26 @@ impl Worker {
         {
             return Err(self.death("the worker process was gone"));
         }
-        match self.replies.recv_timeout(timeout) {
-            Ok(reply) => {
-                serde_json::from_str(&reply).map_err(|_| self.death("the worker answered garbage"))
+        // The time limit runs from the last sign of progress (a heartbeat per OCR'd page).
+        loop {
+            match self.replies.recv_timeout(timeout) {
+                Ok(reply) if reply.trim() == HEARTBEAT.trim() => continue,
+                Ok(reply) => {
+                    return serde_json::from_str(&reply)
+                        .map_err(|_| self.death("the worker answered garbage"));
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    return Err(format!(
+                        "made no progress for {} s and was stopped",
+                        timeout.as_secs()
+                    ));
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(self.death("the reader crashed"));
+                }
             }
-            Err(RecvTimeoutError::Timeout) => {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                Err(format!(
-                    "took longer than {} s and was stopped",
-                    timeout.as_secs()
-                ))
-            }
-            Err(RecvTimeoutError::Disconnected) => Err(self.death("the reader crashed")),
         }
     }
 

@@ -4,6 +4,7 @@
 //! split into pages on form feeds ([`text`]). Every later stage works on these pages, so every
 //! finding can say on which page it stands.
 
+pub mod ocr;
 pub mod pdf;
 pub mod text;
 
@@ -110,6 +111,21 @@ pub struct IngestOptions {
     pub max_stream_bytes: usize,
     /// Refuse input files larger than this many bytes.
     pub max_file_bytes: u64,
+    /// Whether pages without a text layer are read by OCR.
+    pub ocr: OcrMode,
+    /// Pages read by OCR at the same time (one Tesseract process each).
+    pub ocr_threads: usize,
+}
+
+/// When to run OCR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum OcrMode {
+    /// Pages without a text layer are OCR'd when Tesseract is installed; without it they are
+    /// a clear error naming what to install.
+    #[default]
+    Auto,
+    /// Never: pages without a text layer are an error.
+    Never,
 }
 
 impl Default for IngestOptions {
@@ -118,9 +134,15 @@ impl Default for IngestOptions {
             max_pages: 2_000,
             max_stream_bytes: 64 * 1024 * 1024,
             max_file_bytes: 512 * 1024 * 1024,
+            ocr: OcrMode::Auto,
+            ocr_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
+
+/// Pages read so far by slow stages (OCR), for watchdogs: a worker that makes progress is
+/// alive however long its input takes.
+pub static PROGRESS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// What kind of input a file is, decided from its bytes (not its name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

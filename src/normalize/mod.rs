@@ -8,6 +8,7 @@
 
 pub mod fold;
 pub mod furniture;
+pub mod ocr;
 
 use fold::Folded;
 
@@ -93,6 +94,22 @@ impl KeyText {
         self.key.push(c);
         self.src_start.push(s);
         self.src_end.push(e);
+    }
+
+    /// Appends one ASCII key byte that stands for page text `src_start..src_end`.
+    fn push_byte(&mut self, b: u8, src_start: u32, src_end: u32) {
+        debug_assert!(b.is_ascii());
+        self.key.push(b as char);
+        self.src_start.push(src_start);
+        self.src_end.push(src_end);
+    }
+
+    /// Appends key bytes `start..end` of another key, with their map.
+    fn push_span(&mut self, from: &KeyText, start: usize, end: usize) {
+        self.key.push_str(&from.key[start..end]);
+        self.src_start
+            .extend_from_slice(&from.src_start[start..end]);
+        self.src_end.extend_from_slice(&from.src_end[start..end]);
     }
 
     /// The page-text byte span of key bytes `start..end`.

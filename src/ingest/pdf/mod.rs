@@ -9,7 +9,7 @@ use std::path::Path;
 
 use lopdf::{Document as PdfDocument, LoadOptions};
 
-use super::{IngestOptions, Page, PageOrigin};
+use super::{IngestOptions, OcrMode, Page, PageOrigin};
 use crate::error::{Error, Result};
 
 /// Why a page gave no text.
@@ -156,40 +156,150 @@ pub fn read_raw_pages(
     Ok(out)
 }
 
-/// Reads a PDF into pages of text. Pages that need OCR are an [`Error::NeedsOcr`] here; the
-/// OCR stage (when enabled) calls [`open`] and [`read_raw_pages`] itself.
+/// Reads a PDF into pages of text: the text layer where there is one, OCR for pages without
+/// (when allowed and installed), and a clear [`Error::NeedsOcr`] otherwise.
 pub fn read_pages(path: &Path, bytes: &[u8], options: &IngestOptions) -> Result<Vec<Page>> {
     let doc = open(path, bytes, options)?;
     let raw = read_raw_pages(path, &doc, options)?;
+    drop(doc);
     let need: Vec<u32> = raw
         .iter()
         .filter(|p| p.blank == Some(Blank::NeedsOcr))
         .map(|p| p.number)
         .collect();
+    let mut ocr_text: std::collections::HashMap<u32, String> = Default::default();
     if !need.is_empty() {
-        return Err(Error::NeedsOcr {
+        let needs_ocr = |hint: String| Error::NeedsOcr {
             path: path.to_path_buf(),
             count: need.len(),
             total: raw.len(),
             pages: page_list(&need),
-            hint: "this build reads text layers only; OCR the file first (e.g. with Tesseract) and pass its text".into(),
-        });
+            hint,
+        };
+        let engine = match options.ocr {
+            OcrMode::Never => return Err(needs_ocr("OCR is turned off (--ocr never)".into())),
+            OcrMode::Auto => super::ocr::OcrEngine::detect().map_err(needs_ocr)?,
+        };
+        // pdftoppm reads a file: use the input itself, or a private copy of the bytes.
+        let temp;
+        let file: &Path = if path.is_file()
+            && std::fs::metadata(path).is_ok_and(|m| m.len() == bytes.len() as u64)
+        {
+            path
+        } else {
+            temp = tempfile_with(bytes).map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            temp.path()
+        };
+        ocr_text = ocr_pages(&engine, file, &need, options.ocr_threads.max(1)).map_err(
+            |(page, detail)| Error::Ocr {
+                path: path.to_path_buf(),
+                page,
+                detail,
+            },
+        )?;
     }
-    if raw.iter().all(|p| p.blank.is_some()) {
+    let pages: Vec<Page> = raw
+        .into_iter()
+        .map(|p| match ocr_text.remove(&p.number) {
+            Some(text) => Page {
+                number: p.number,
+                text: text.replace("\r\n", "\n"),
+                origin: PageOrigin::Ocr,
+                rows: Vec::new(),
+            },
+            None => Page {
+                number: p.number,
+                text: p.text,
+                origin: PageOrigin::TextLayer,
+                rows: p.rows,
+            },
+        })
+        .collect();
+    if pages
+        .iter()
+        .all(|p| !p.text.chars().any(char::is_alphanumeric))
+    {
         return Err(Error::BadPdf {
             path: path.to_path_buf(),
-            detail: "no page holds any text or image".into(),
+            detail: if need.is_empty() {
+                "no page holds any text or image".into()
+            } else {
+                "OCR found no words on any page".into()
+            },
         });
     }
-    Ok(raw
-        .into_iter()
-        .map(|p| Page {
-            number: p.number,
-            text: p.text,
-            origin: PageOrigin::TextLayer,
-            rows: p.rows,
-        })
-        .collect())
+    Ok(pages)
+}
+
+/// OCR of `pages`, `threads` at a time. Err: (page, why).
+fn ocr_pages(
+    engine: &super::ocr::OcrEngine,
+    file: &Path,
+    pages: &[u32],
+    threads: usize,
+) -> std::result::Result<std::collections::HashMap<u32, String>, (u32, String)> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(pages.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&page) = pages.get(i) else {
+                        break;
+                    };
+                    let r = engine.page(file, page);
+                    super::PROGRESS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let failed = r.is_err();
+                    results.lock().expect("lock").push((page, r));
+                    if failed {
+                        // Stop the other threads early: the file fails anyway.
+                        next.store(pages.len(), std::sync::atomic::Ordering::Relaxed);
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let mut out = std::collections::HashMap::new();
+    let mut results = results.into_inner().expect("lock");
+    results.sort_by_key(|(p, _)| *p);
+    for (page, r) in results {
+        out.insert(page, r.map_err(|e| (page, e))?);
+    }
+    Ok(out)
+}
+
+/// A temporary file holding `bytes` (removed when dropped).
+fn tempfile_with(bytes: &[u8]) -> std::io::Result<TempFile> {
+    use std::io::Write;
+    let path = std::env::temp_dir().join(format!(
+        "chart2fhir-{}-{}.pdf",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let mut f = std::fs::File::create(&path)?;
+    f.write_all(bytes)?;
+    Ok(TempFile(path))
+}
+
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// "1-3, 7" for pages 1, 2, 3, 7.
