@@ -342,12 +342,15 @@ pub fn bundle(x: &Extraction, opts: &BundleOptions) -> Bundle {
                         Resource::Patient(_),
                         PatientLink::Identifier { system, value },
                     ) => Some(Request {
+                        // Conditional create: the server keeps the Patient it already has.
                         method: "POST",
-                        url: format!("Patient?identifier={system}|{value}"),
+                        url: "Patient".into(),
+                        if_none_exist: Some(format!("identifier={system}|{value}")),
                     }),
                     (BundleKind::Transaction, r, _) => Some(Request {
                         method: "PUT",
                         url: format!("{}/{}", r.resource_type(), r.id()),
+                        if_none_exist: None,
                     }),
                 };
                 BundleEntry {

@@ -469,6 +469,9 @@ impl Resource {
 pub struct Request {
     pub method: &'static str,
     pub url: String,
+    /// Conditional create: only when no resource matches this search.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub if_none_exist: Option<String>,
 }
 
 /// `Bundle.entry`.
