@@ -165,7 +165,11 @@ fn split_pairs(line: &str) -> Vec<String> {
 
 fn clean_name(s: &str) -> Option<String> {
     let s: String = s.nfkc().collect();
-    let s = s.trim().trim_end_matches([',', '.', ';']).trim();
+    // OCR leaves marks around a name ("| LATESSA GORDON", "Victor265 Mann644_—").
+    let s = s
+        .trim()
+        .trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != ')')
+        .trim();
     let words: Vec<&str> = s.split_whitespace().collect();
     if words.is_empty() || words.len() > 6 || s.chars().filter(|c| c.is_alphabetic()).count() < 2 {
         return None;
@@ -182,9 +186,12 @@ fn clean_name(s: &str) -> Option<String> {
 
 fn clean_id(s: &str) -> Option<String> {
     let s: String = s.nfkc().collect();
-    let s = s.trim().trim_start_matches('#').trim();
-    (s.len() >= 2 && s.len() <= 64 && s.chars().any(|c| c.is_ascii_alphanumeric()))
-        .then(|| s.split_whitespace().next().unwrap_or(s).to_string())
+    // The first word with a letter or digit ("MRN:; 136" → "136").
+    let s = s
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .find(|w| w.chars().any(|c| c.is_ascii_alphanumeric()))?;
+    (s.len() >= 2 && s.len() <= 64).then(|| s.to_string())
 }
 
 fn parse_gender(s: &str) -> Option<Gender> {

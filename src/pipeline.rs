@@ -213,6 +213,7 @@ impl Extractor {
                 &in_furniture,
             ));
             page_mentions.sort_by_key(|m| (m.start, m.end));
+            merge_combinations(text, &mut page_mentions);
             self.read_rows(
                 page,
                 text,
@@ -390,6 +391,58 @@ impl Extractor {
     }
 }
 
+/// Drugs joined into one product — "amoxicillin / clavulanate", "Acetaminophen 300 MG /
+/// Hydrocodone Bitartrate 5 MG", "sulfamethoxazole-trimethoprim", "X and Y" — are one
+/// medication (or allergen) with both ingredients, not two. The dictionary knows many
+/// combinations by name; this catches the ones written (or OCR'd) another way.
+fn merge_combinations(text: &str, mentions: &mut Vec<Mention>) {
+    static JOIN: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)^[\s,]*(?:\d+(?:[.,]\d+)?\s*(?:mg|mcg|g|ml|unt|units?|iu|meq|%)(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:ml|actuat|g))?\s*)?(?:/|\+|-|&|\band\b|\bwith\b)\s*$",
+        )
+        .expect("valid regex")
+    });
+    let mut i = 0;
+    while i + 1 < mentions.len() {
+        let (a, b) = (&mentions[i], &mentions[i + 1]);
+        let drugs = matches!(a.role, Role::Medication | Role::Allergy) && a.role == b.role;
+        let gap = if b.start >= a.end {
+            &text[a.end..b.start]
+        } else {
+            ""
+        };
+        // "- aspirin\n- lisinopril" is a bulleted list, not a product: across a line break
+        // only "/", "and", "with" join.
+        let bullet_break = gap.contains('\n') && gap.trim_end().ends_with(['-', '+', '&', '*']);
+        if drugs && !gap.is_empty() && gap.len() <= 40 && !bullet_break && JOIN.is_match(gap) {
+            let b = mentions.remove(i + 1);
+            let a = &mut mentions[i];
+            // Keep the ingredient rows of both; a product code of one part is not the whole.
+            let ingredients = |m: &Mention| -> Vec<Entry> {
+                m.entries
+                    .iter()
+                    .filter(|e| {
+                        e.system == System::Rxnorm
+                            && matches!(e.tty.as_deref(), Some("IN") | Some("PIN") | Some("MIN"))
+                    })
+                    .cloned()
+                    .collect()
+            };
+            let (ia, ib) = (ingredients(a), ingredients(&b));
+            if !ia.is_empty() && !ib.is_empty() {
+                a.entries = ia.into_iter().chain(ib).collect();
+            } else {
+                a.entries.extend(b.entries);
+            }
+            a.end = b.end;
+            a.char_end = b.char_end;
+            a.text = text[a.start..a.end].to_string();
+            continue;
+        }
+        i += 1;
+    }
+}
+
 /// Picks the role a term plays in its section and the rows that code it.
 fn assign_role(
     finds: Option<Finds>,
@@ -460,6 +513,52 @@ fn flag_conflicts(findings: &mut [Finding]) {
                 "the same document says no known allergies (page {})",
                 nka_pages[0]
             ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meds(text: &str) -> Vec<String> {
+        let doc = crate::ingest::read_bytes(
+            std::path::Path::new("t.txt"),
+            text.as_bytes(),
+            None,
+            &Default::default(),
+        )
+        .unwrap();
+        let x = Extractor::default().extract(&doc);
+        x.findings
+            .iter()
+            .filter(|f| f.role == Role::Medication)
+            .map(|f| crate::fhir::collapse_ws(&f.text))
+            .collect()
+    }
+
+    #[test]
+    fn combination_products_are_one_medication() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "MEDICATIONS\nAcetaminophen 300 MG / Hydrocodone Bitartrate 5 MG Oral RxNorm\nTablet\n",
+                &["Acetaminophen 300 MG / Hydrocodone Bitartrate"],
+            ),
+            (
+                "MEDICATIONS\namoxicillin/clavulanate 875 mg BID\n",
+                &["amoxicillin/clavulanate"],
+            ),
+            (
+                "MEDICATIONS\n- aspirin\n- lisinopril 10 mg\n",
+                &["aspirin", "lisinopril"],
+            ),
+            (
+                "MEDICATIONS\naspirin 81 mg, lisinopril 10 mg\n",
+                &["aspirin 81", "lisinopril"],
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(meds(text), *want, "{text:?}");
         }
     }
 }

@@ -146,6 +146,15 @@ impl SectionRules {
     /// The kind index of a header line, if it is one, and where its content starts
     /// (for inline headers "Allergies: penicillin").
     fn header(&self, line: &str, fix: Option<&Corrector>) -> Option<(usize, usize)> {
+        // OCR leaves marks around a header ("_ MEDICATIONS oo ;", "'PROBLEMS 7"): on OCR'd
+        // pages, words of one or two characters at the line's ends are not part of it.
+        let cleaned;
+        let line = if fix.is_some() {
+            cleaned = strip_ocr_marks(line);
+            cleaned.as_str()
+        } else {
+            line
+        };
         let cells: Vec<&str> = line.split('\t').collect();
         // A header stands alone on its line; a running counter beside it is allowed.
         let mut found = None;
@@ -170,6 +179,28 @@ impl SectionRules {
         if found.is_some() {
             return found;
         }
+        // OCR'd pages: a header followed by marks read off a table rule ("MEDICATIONS
+        // sSS—~—CSOSS"): the longest leading run of words that is a header, when nothing
+        // after it is a word of the vocabulary.
+        if let Some(fix) = fix
+            && !line.contains(':')
+        {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            for k in (1..words.len().min(8)).rev() {
+                let head = words[..k].join(" ");
+                let rest_is_marks = words[k..].iter().all(|w| {
+                    term_key(w)
+                        .split(' ')
+                        .all(|x| x.is_empty() || (!fix.is_word(x) && x.len() < 25))
+                });
+                if rest_is_marks
+                    && looks_like_header(&head)
+                    && let Some(kind) = self.lookup(&term_key(&head), Some(fix))
+                {
+                    return Some((kind, line.len()));
+                }
+            }
+        }
         // "Allergies: penicillin (hives)" — a header at the start of a line, then content.
         let first = cells[0];
         let colon = first.find(':')?;
@@ -180,6 +211,22 @@ impl SectionRules {
         let k = self.lookup(&term_key(head), fix)?;
         Some((k, colon + 1))
     }
+}
+
+/// Drops leading and trailing words of at most two characters that are not letters of a
+/// header ("_", "oo", "7", "'") from an OCR'd line.
+fn strip_ocr_marks(line: &str) -> String {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let junk = |w: &&str| w.chars().count() <= 2 || w.chars().all(|c| !c.is_alphanumeric());
+    let start = words.iter().position(|w| !junk(w)).unwrap_or(words.len());
+    let end = words
+        .iter()
+        .rposition(|w| !junk(w))
+        .map_or(start, |e| e + 1);
+    words[start..end.max(start)]
+        .join(" ")
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_string()
 }
 
 /// Headers are short and written as a title: "ALLERGIES", "Problem List", "Past medical history".

@@ -299,3 +299,137 @@ fn scanned_page_is_read_by_ocr_or_names_what_to_install() {
         assert!(String::from_utf8_lossy(&r.stderr).contains("apt-get install tesseract-ocr"));
     }
 }
+
+fn write_dict(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, format!("term\tkind\tsystem\tcode\tdisplay\n{body}")).unwrap();
+    p
+}
+
+/// A site's own terms are found, coded as given, in the resource type their kind says.
+#[test]
+fn user_dictionary_terms_are_found_and_coded_as_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let dict = write_dict(
+        dir.path(),
+        "site.tsv",
+        "Zorblax syndrome\tcondition\tsnomed\t999000001\tZorblax syndrome\n\
+         Quixotamab\tmedication\trxnorm\t999000002\tquixotamab\n\
+         glitter dust\tallergen\tsnomed\t999000003\tGlitter dust\n",
+    );
+    let doc = dir.path().join("note.txt");
+    std::fs::write(
+        &doc,
+        "ALLERGIES:\nGlitter dust - hives\n\nMEDICATIONS:\nQuixotamab 10 mg SC weekly\n\nPROBLEM LIST:\nZorblax syndrome\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "extract",
+        doc.to_str().unwrap(),
+        "--dict",
+        dict.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let b: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let code_of =
+        |r: &Value, field: &str| r[field]["coding"][0]["code"].as_str().unwrap().to_string();
+    let cond = resources(&b, "Condition");
+    assert!(
+        cond.iter().any(|r| code_of(r, "code") == "999000001"),
+        "condition coded as given"
+    );
+    let meds = resources(&b, "MedicationStatement");
+    assert!(
+        meds.iter()
+            .any(|r| code_of(r, "medicationCodeableConcept") == "999000002")
+    );
+    let allergies = resources(&b, "AllergyIntolerance");
+    assert!(allergies.iter().any(|r| code_of(r, "code") == "999000003"));
+    // Without the table, the made-up terms are not found.
+    let plain = run(&["extract", doc.to_str().unwrap()]);
+    let b: Value = serde_json::from_slice(&plain.stdout).unwrap();
+    assert!(
+        !resources(&b, "Condition")
+            .iter()
+            .any(|r| code_of(r, "code") == "999000001")
+    );
+}
+
+#[test]
+fn bad_dictionary_rows_are_usage_errors_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = fixture("onc-referral.fax.txt");
+    let cases = [
+        (
+            "kind.tsv",
+            "ok term\tcondition\tsnomed\t1\tOk\nbad\tdisease\tsnomed\t2\tBad\n",
+            "kind.tsv:3",
+            "unknown kind",
+        ),
+        (
+            "system.tsv",
+            "x\tcondition\tloinc\t1\tX\n",
+            "system.tsv:2",
+            "unknown code system",
+        ),
+        (
+            "columns.tsv",
+            "x\tcondition\tsnomed\n",
+            "columns.tsv:2",
+            "at least 5",
+        ),
+        (
+            "code.tsv",
+            "x\tcondition\tsnomed\t\tX\n",
+            "code.tsv:2",
+            "code is empty",
+        ),
+    ];
+    for (name, body, place, message) in cases {
+        let dict = write_dict(dir.path(), name, body);
+        let r = run(&[
+            "extract",
+            doc.to_str().unwrap(),
+            "--dict",
+            dict.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains(place) && err.contains(message),
+            "{name}: {err}"
+        );
+    }
+    let header = dir.path().join("header.tsv");
+    std::fs::write(&header, "name\tcode\nx\t1\n").unwrap();
+    let r = run(&["dict", "stats", "--dict", header.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("header.tsv:1"));
+}
+
+#[test]
+fn dict_lookup_and_stats() {
+    let r = run(&["dict", "lookup", "HTN"]);
+    let s = String::from_utf8(r.stdout).unwrap();
+    assert!(r.status.success());
+    assert!(s.contains("condition") && s.contains("38341003"), "{s}");
+    let r = run(&["dict", "lookup", "not a term at all xyzzy"]);
+    assert_eq!(r.status.code(), Some(1));
+    let r = run(&["dict", "stats"]);
+    let s = String::from_utf8(r.stdout).unwrap();
+    assert!(s.contains("medications-rxnorm.tsv\tmedication"), "{s}");
+    let total: usize = s
+        .lines()
+        .last()
+        .unwrap()
+        .rsplit('\t')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(total > 100_000, "{total} terms");
+}

@@ -59,6 +59,11 @@ fn confusable(a: u8, b: u8) -> bool {
 }
 
 impl Corrector {
+    /// True when the folded word is in the vocabulary.
+    pub fn is_word(&self, word: &str) -> bool {
+        self.words.contains(word)
+    }
+
     /// The best vocabulary word for `token` and its cost in half-edits, when one is nearest
     /// within the budget the token's length allows.
     pub fn fix(&self, token: &str) -> Option<(String, u16)> {

@@ -9,10 +9,10 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
 use super::fonts::Font;
+use super::lexer::{self, Operand};
 
 /// One shown glyph, in default user space (points, y up).
 #[derive(Debug, Clone)]
@@ -32,6 +32,9 @@ pub struct PageContent {
     pub unmapped: usize,
     /// The page paints at least one image (a scanned page, when it has no text).
     pub has_image: bool,
+    /// The finest resolution (dots per inch, the higher of its two axes) of the images the
+    /// page paints: OCR renders the page at this resolution, not blurred up or down.
+    pub image_dpi: Option<f32>,
 }
 
 /// Limits that keep a hostile page from running away.
@@ -40,6 +43,9 @@ pub struct Limits {
     pub max_stream_bytes: usize,
     pub max_glyphs: usize,
     pub max_form_depth: usize,
+    /// Drawing operations per page, forms included (a form that draws itself twice at every
+    /// level would otherwise be exponential).
+    pub max_ops: usize,
 }
 
 type Matrix = [f32; 6];
@@ -79,6 +85,7 @@ pub struct Interpreter<'a> {
     limits: Limits,
     fonts: &'a mut FontCache,
     out: PageContent,
+    ops: usize,
 }
 
 impl<'a> Interpreter<'a> {
@@ -88,6 +95,7 @@ impl<'a> Interpreter<'a> {
             limits,
             fonts,
             out: PageContent::default(),
+            ops: 0,
         }
     }
 
@@ -145,66 +153,72 @@ impl<'a> Interpreter<'a> {
         mut state: State,
         depth: usize,
     ) -> Result<(), String> {
-        let content = Content::decode(content).map_err(|e| format!("content stream: {e}"))?;
         let mut stack: Vec<State> = Vec::new();
         let mut tm = IDENTITY;
         let mut tlm = IDENTITY;
-        for op in &content.operations {
-            let nums = || -> Vec<f32> { op.operands.iter().filter_map(num).collect() };
-            match op.operator.as_str() {
-                "q" if stack.len() < 256 => stack.push(state.clone()),
-                "Q" => {
+        lexer::for_each_op(content, |op, args| {
+            self.ops += 1;
+            if self.ops > self.limits.max_ops {
+                return Err(format!(
+                    "more than {} drawing operations on one page (a self-repeating form?); over the limit",
+                    self.limits.max_ops
+                ));
+            }
+            let nums = || -> Vec<f32> { args.iter().filter_map(Operand::number).collect() };
+            match op {
+                b"q" if stack.len() < 256 => stack.push(state.clone()),
+                b"Q" => {
                     if let Some(s) = stack.pop() {
                         state = s;
                     }
                 }
-                "cm" => {
+                b"cm" => {
                     let n = nums();
                     if n.len() == 6 {
                         state.ctm = mul(&[n[0], n[1], n[2], n[3], n[4], n[5]], &state.ctm);
                     }
                 }
-                "BT" => {
+                b"BT" => {
                     tm = IDENTITY;
                     tlm = IDENTITY;
                 }
-                "Tf" => {
-                    if let (Some(Object::Name(name)), Some(size)) =
-                        (op.operands.first(), op.operands.get(1).and_then(num))
+                b"Tf" => {
+                    if let (Some(Operand::Name(name)), Some(size)) =
+                        (args.first(), args.get(1).and_then(Operand::number))
                     {
                         state.font = self.font(resources, name);
                         state.font_size = size;
                     }
                 }
-                "Tc" => state.char_spacing = nums().first().copied().unwrap_or(0.0),
-                "Tw" => state.word_spacing = nums().first().copied().unwrap_or(0.0),
-                "Tz" => state.h_scale = nums().first().copied().unwrap_or(100.0) / 100.0,
-                "TL" => state.leading = nums().first().copied().unwrap_or(0.0),
-                "Ts" => state.rise = nums().first().copied().unwrap_or(0.0),
-                "Td" | "TD" => {
+                b"Tc" => state.char_spacing = nums().first().copied().unwrap_or(0.0),
+                b"Tw" => state.word_spacing = nums().first().copied().unwrap_or(0.0),
+                b"Tz" => state.h_scale = nums().first().copied().unwrap_or(100.0) / 100.0,
+                b"TL" => state.leading = nums().first().copied().unwrap_or(0.0),
+                b"Ts" => state.rise = nums().first().copied().unwrap_or(0.0),
+                b"Td" | b"TD" => {
                     let n = nums();
                     if n.len() == 2 {
-                        if op.operator == "TD" {
+                        if op == b"TD" {
                             state.leading = -n[1];
                         }
                         tlm = mul(&[1.0, 0.0, 0.0, 1.0, n[0], n[1]], &tlm);
                         tm = tlm;
                     }
                 }
-                "Tm" => {
+                b"Tm" => {
                     let n = nums();
                     if n.len() == 6 {
                         tlm = [n[0], n[1], n[2], n[3], n[4], n[5]];
                         tm = tlm;
                     }
                 }
-                "T*" => {
+                b"T*" => {
                     tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.leading], &tlm);
                     tm = tlm;
                 }
-                "Tj" | "'" | "\"" => {
-                    if op.operator != "Tj" {
-                        if op.operator == "\"" {
+                b"Tj" | b"'" | b"\"" => {
+                    if op != b"Tj" {
+                        if op == b"\"" {
                             let n = nums();
                             if n.len() >= 2 {
                                 state.word_spacing = n[0];
@@ -214,35 +228,41 @@ impl<'a> Interpreter<'a> {
                         tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.leading], &tlm);
                         tm = tlm;
                     }
-                    if let Some(Object::String(bytes, _)) = op.operands.last() {
+                    if let Some(Operand::String(bytes)) = args.last() {
                         self.show(bytes, &state, &mut tm)?;
                     }
                 }
-                "TJ" => {
-                    if let Some(Object::Array(items)) = op.operands.first() {
+                b"TJ" => {
+                    if let Some(Operand::Array(items)) = args.first() {
                         for item in items {
                             match item {
-                                Object::String(bytes, _) => self.show(bytes, &state, &mut tm)?,
-                                other => {
-                                    if let Some(n) = num(other) {
-                                        let tx = -n / 1000.0 * state.font_size * state.h_scale;
-                                        tm = mul(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], &tm);
-                                    }
+                                Operand::String(bytes) => self.show(bytes, &state, &mut tm)?,
+                                Operand::Number(n) => {
+                                    let tx = -n / 1000.0 * state.font_size * state.h_scale;
+                                    tm = mul(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], &tm);
                                 }
+                                _ => {}
                             }
                         }
                     }
                 }
-                "BI" | "EI" => self.out.has_image = true,
-                "Do" => {
-                    if let Some(Object::Name(name)) = op.operands.first() {
+                b"BI" => self.out.has_image = true,
+                b"Do" => {
+                    if let Some(Operand::Name(name)) = args.first() {
                         self.x_object(resources, name, &state, depth)?;
                     }
                 }
                 _ => {}
             }
-        }
-        Ok(())
+            Ok(())
+        })
+        .map_err(|e| {
+            if e.contains("over the limit") || e.contains("more than") {
+                e
+            } else {
+                format!("content stream: {e}")
+            }
+        })
     }
 
     fn x_object(
@@ -274,6 +294,25 @@ impl<'a> Interpreter<'a> {
             .unwrap_or(b"");
         if subtype == b"Image" {
             self.out.has_image = true;
+            // The image's unit square lands on the page through the CTM: its size in points.
+            let int = |k: &[u8]| {
+                stream
+                    .dict
+                    .get(k)
+                    .ok()
+                    .and_then(|o| o.as_i64().ok())
+                    .unwrap_or(0) as f32
+            };
+            let (w, h) = (int(b"Width"), int(b"Height"));
+            let c = &state.ctm;
+            let (wpt, hpt) = (
+                (c[0] * c[0] + c[1] * c[1]).sqrt(),
+                (c[2] * c[2] + c[3] * c[3]).sqrt(),
+            );
+            if w > 0.0 && h > 0.0 && wpt > 36.0 && hpt > 36.0 {
+                let dpi = (w / (wpt / 72.0)).max(h / (hpt / 72.0));
+                self.out.image_dpi = Some(self.out.image_dpi.map_or(dpi, |d| d.max(dpi)));
+            }
             return Ok(());
         }
         if subtype != b"Form" || depth >= self.limits.max_form_depth {

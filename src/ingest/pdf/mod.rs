@@ -4,6 +4,7 @@
 
 mod fonts;
 pub mod layout;
+mod lexer;
 
 use std::path::Path;
 
@@ -30,6 +31,8 @@ pub struct RawPage {
     /// Where table rows start (see [`layout::assemble_rows`]).
     pub rows: Vec<usize>,
     pub blank: Option<Blank>,
+    /// Resolution of the page's images, for OCR.
+    pub image_dpi: Option<f32>,
 }
 
 /// Opens a PDF from bytes. Encrypted files that open with an empty user password are
@@ -105,6 +108,7 @@ pub fn read_raw_pages(
         max_stream_bytes: options.max_stream_bytes,
         max_glyphs: 400_000,
         max_form_depth: 12,
+        max_ops: 2_000_000,
     };
     let mut cache = layout::FontCache::default();
     let mut out = Vec::with_capacity(pages.len());
@@ -151,6 +155,7 @@ pub fn read_raw_pages(
             text,
             rows,
             blank,
+            image_dpi: content.image_dpi,
         });
     }
     Ok(out)
@@ -167,6 +172,8 @@ pub fn read_pages(path: &Path, bytes: &[u8], options: &IngestOptions) -> Result<
         .filter(|p| p.blank == Some(Blank::NeedsOcr))
         .map(|p| p.number)
         .collect();
+    let dpi: std::collections::HashMap<u32, Option<f32>> =
+        raw.iter().map(|p| (p.number, p.image_dpi)).collect();
     let mut ocr_text: std::collections::HashMap<u32, String> = Default::default();
     if !need.is_empty() {
         let needs_ocr = |hint: String| Error::NeedsOcr {
@@ -193,7 +200,7 @@ pub fn read_pages(path: &Path, bytes: &[u8], options: &IngestOptions) -> Result<
             })?;
             temp.path()
         };
-        ocr_text = ocr_pages(&engine, file, &need, options.ocr_threads.max(1)).map_err(
+        ocr_text = ocr_pages(&engine, file, &need, &dpi, options.ocr_threads.max(1)).map_err(
             |(page, detail)| Error::Ocr {
                 path: path.to_path_buf(),
                 page,
@@ -239,6 +246,7 @@ fn ocr_pages(
     engine: &super::ocr::OcrEngine,
     file: &Path,
     pages: &[u32],
+    dpi: &std::collections::HashMap<u32, Option<f32>>,
     threads: usize,
 ) -> std::result::Result<std::collections::HashMap<u32, String>, (u32, String)> {
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -251,7 +259,7 @@ fn ocr_pages(
                     let Some(&page) = pages.get(i) else {
                         break;
                     };
-                    let r = engine.page(file, page);
+                    let r = engine.page(file, page, dpi.get(&page).copied().flatten());
                     super::PROGRESS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let failed = r.is_err();
                     results.lock().expect("lock").push((page, r));
