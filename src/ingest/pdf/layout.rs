@@ -104,7 +104,13 @@ impl<'a> Interpreter<'a> {
         let content = self
             .doc
             .get_page_content_with_limit(page_id, self.limits.max_stream_bytes)
-            .map_err(|e| format!("page content: {e}"))?;
+            .map_err(|e| match e {
+                lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => format!(
+                    "the page content inflates beyond the limit of {} bytes (a decompression bomb?)",
+                    self.limits.max_stream_bytes
+                ),
+                other => format!("page content: {other}"),
+            })?;
         let resources = page_resources(self.doc, page_id);
         let state = State {
             ctm: IDENTITY,
