@@ -93,7 +93,13 @@ impl Extractor {
             // OCR'd text: match on a key whose misread words are corrected.
             let ocr = page.origin != PageOrigin::TextLayer;
             let (match_key, changes) = if ocr {
-                self.corrector.correct(&key)
+                // Only where findings can come from: clinical sections (or anywhere in a
+                // document without them).
+                self.corrector
+                    .correct_where(&key, |offset| match sections.at(pi, offset) {
+                        Some(s) => self.sections.kind_of(s).finds.is_some(),
+                        None => !any_clinical_section,
+                    })
             } else {
                 (key.clone(), Vec::new())
             };

@@ -135,7 +135,9 @@ impl SectionRules {
         if let Some(&k) = self.headers.get(key) {
             return Some(k);
         }
-        let fix = fix?;
+        // Only header-shaped keys are worth correcting: a few words, no digits.
+        let fix = fix
+            .filter(|_| key.split(' ').count() <= 6 && !key.bytes().any(|b| b.is_ascii_digit()))?;
         let fixed: Vec<String> = key
             .split(' ')
             .map(|w| fix.fix(w).map_or_else(|| w.to_string(), |(c, _)| c))

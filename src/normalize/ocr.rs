@@ -30,17 +30,39 @@ pub struct Change {
 /// Corrects OCR'd words toward the dictionaries' vocabulary.
 pub struct Corrector {
     words: fst::Set<&'static [u8]>,
+    /// Answers already worked out (documents repeat their words), kept to a bounded size.
+    cache: std::sync::Mutex<std::collections::HashMap<String, Option<(String, u16)>>>,
 }
+
+/// Words remembered at most.
+const CACHE_LIMIT: usize = 100_000;
 
 impl Default for Corrector {
     fn default() -> Self {
         Corrector {
             words: fst::Set::new(WORDS_FST).expect("embedded word automaton is valid"),
+            cache: Default::default(),
         }
     }
 }
 
+/// The pairs OCR confuses, as a 256×256 table (the walk asks millions of times).
+static CONFUSABLE_TABLE: std::sync::LazyLock<Vec<bool>> = std::sync::LazyLock::new(|| {
+    let mut t = vec![false; 256 * 256];
+    for a in 0..=255u8 {
+        for b in 0..=255u8 {
+            t[a as usize * 256 + b as usize] = confusable_pair(a, b);
+        }
+    }
+    t
+});
+
+#[inline]
 fn confusable(a: u8, b: u8) -> bool {
+    CONFUSABLE_TABLE[a as usize * 256 + b as usize]
+}
+
+fn confusable_pair(a: u8, b: u8) -> bool {
     let pair = |x: u8, y: u8| (a == x && b == y) || (a == y && b == x);
     pair(b'0', b'o')
         || pair(b'1', b'l')
@@ -67,6 +89,19 @@ impl Corrector {
     /// The best vocabulary word for `token` and its cost in half-edits, when one is nearest
     /// within the budget the token's length allows.
     pub fn fix(&self, token: &str) -> Option<(String, u16)> {
+        if let Some(hit) = self.cache.lock().expect("cache lock").get(token) {
+            return hit.clone();
+        }
+        let answer = self.search(token);
+        let mut cache = self.cache.lock().expect("cache lock");
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(token.to_string(), answer.clone());
+        answer
+    }
+
+    fn search(&self, token: &str) -> Option<(String, u16)> {
         let letters = token.bytes().filter(u8::is_ascii_alphabetic).count();
         if letters < 3 || token.len() < 4 || !token.is_ascii() || self.words.contains(token) {
             return None;
@@ -133,6 +168,17 @@ impl Corrector {
     /// The key with misread words corrected, and where it changed. A word that OCR broke with
     /// a stray mark ("AMPICI.LLIN", "PENICILI.IN") is tried whole first.
     pub fn correct(&self, key: &KeyText) -> (KeyText, Vec<Change>) {
+        self.correct_where(key, |_| true)
+    }
+
+    /// As [`Corrector::correct`], only for words whose page-text offset `wanted` accepts
+    /// (the stretches where findings can come from).
+    pub fn correct_where(
+        &self,
+        key: &KeyText,
+        wanted: impl Fn(usize) -> bool,
+    ) -> (KeyText, Vec<Change>) {
+        let fix = |w: &str| self.fix(w);
         let k = key.key.as_bytes();
         let token_end = |i: usize| {
             (i..k.len())
@@ -150,6 +196,11 @@ impl Corrector {
             }
             let end = token_end(i);
             let token = &key.key[i..end];
+            if !wanted(key.src_start[i] as usize) {
+                out.push_span(key, i, end);
+                i = end;
+                continue;
+            }
             // Two pieces with only a mark between them in the page text: one broken word?
             let mut fixed = None;
             if end < k.len() && !self.words.contains(token) {
@@ -162,13 +213,13 @@ impl Corrector {
                     let joined = format!("{token}{}", &key.key[end + 1..next_end]);
                     if self.words.contains(&joined) {
                         fixed = Some(((joined, CONFUSABLE), next_end));
-                    } else if let Some(fix) = self.fix(&joined) {
-                        fixed = Some((fix, next_end));
+                    } else if let Some(f) = fix(&joined) {
+                        fixed = Some((f, next_end));
                     }
                 }
             }
             if fixed.is_none() {
-                fixed = self.fix(token).map(|f| (f, end));
+                fixed = fix(token).map(|f| (f, end));
             }
             match fixed {
                 Some(((word, cost), until)) => {
@@ -212,7 +263,7 @@ fn walk(
     visits: &mut usize,
 ) {
     *visits += 1;
-    if *visits > 50_000 {
+    if *visits > 8_000 {
         return;
     }
     let n = t.len();
@@ -225,6 +276,10 @@ fn walk(
     let mut next = vec![0u16; n + 1];
     for tr in node.transitions() {
         let b = tr.inp;
+        // OCR keeps a word's first letter, or confuses it: do not branch on any other.
+        if prefix.is_empty() && n > 0 && b != t[0] && !confusable(t[0], b) {
+            continue;
+        }
         next[0] = row[0] + EDIT;
         for j in 1..=n {
             let sub = if t[j - 1] == b {
@@ -267,6 +322,7 @@ mod tests {
         let bytes: &'static [u8] = b.into_inner().unwrap().leak();
         Corrector {
             words: fst::Set::new(bytes).unwrap(),
+            cache: Default::default(),
         }
     }
 
