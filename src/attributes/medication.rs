@@ -400,9 +400,19 @@ fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The instructions end where the row's date / status cells begin.
+/// The instructions end where the row's date / status cells begin (a date whose year wrapped
+/// into the next line counts: "Mon Jun 22 00:00:00").
 fn cut_at_dates(row: &str) -> String {
-    let cut = super::DATE.find(row).map_or(row.len(), |m| m.start());
+    static PARTIAL_DATE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(?-u:\b)(?:mon|tue|wed|thu|fri|sat|sun)\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}(?-u:\b)")
+            .expect("valid regex")
+    });
+    let cut = [super::DATE.find(row), PARTIAL_DATE.find(row)]
+        .into_iter()
+        .flatten()
+        .map(|m| m.start())
+        .min()
+        .unwrap_or(row.len());
     let mut s = row[..cut].to_string();
     if s.len() > 240 {
         let mut end = 240;

@@ -211,8 +211,8 @@ pub fn row_facts(
     }
     let has_end_column =
         has_end_column || end_column_header(&text[section_start.min(row.start)..row.start]);
-    let distinct: std::collections::BTreeSet<&String> = facts.dates.iter().collect();
-    facts.ended = labelled_end || (has_end_column && distinct.len() >= 2);
+    // Two dates under a start/stop header: it ended (on the same day, for a one-day course).
+    facts.ended = labelled_end || (has_end_column && facts.dates.len() >= 2);
     // Label records: "Start: …" / "Stop: …" lines before the description belong to the row.
     facts
 }

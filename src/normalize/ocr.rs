@@ -119,6 +119,8 @@ impl Corrector {
             ("cl", "d"),
             ("ii", "u"),
             ("li", "h"),
+            ("h", "il"),
+            ("h", "li"),
         ] {
             if token.contains(from) {
                 variants.push((token.replace(from, to), CONFUSABLE));
@@ -349,7 +351,7 @@ mod tests {
             ("hypertensiom", Some("hypertension")),
             ("hypertenslon", Some("hypertension")),
             ("ampici11in", Some("ampicillin")),
-            ("ampichlin", None),
+            ("ampichlin", Some("ampicillin")),
             ("ceffriaxone", Some("ceftriaxone")),
             ("diabctes", Some("diabetes")),
             ("lisinoprll", Some("lisinopril")),
