@@ -77,5 +77,30 @@ fn process(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, library, process);
+/// Dictionary start-up (the automaton is embedded: nothing to build) and matching throughput
+/// over the fax OCR text, pages already normalised.
+fn dictionary(c: &mut Criterion) {
+    use chart2fhir::dictionary::{Dictionary, matcher::find_terms};
+    use chart2fhir::normalize::KeyText;
+    let mut g = c.benchmark_group("dictionary");
+    g.bench_function("load-builtin", |b| b.iter(Dictionary::builtin));
+    g.bench_function("load-extractor", |b| b.iter(Extractor::default));
+    let bytes = std::fs::read(FAX_TEXT).unwrap();
+    let doc = ingest::read_bytes(Path::new(FAX_TEXT), &bytes, None, &Default::default()).unwrap();
+    let keys: Vec<KeyText> = doc.pages.iter().map(|p| KeyText::new(&p.text)).collect();
+    let dict = Dictionary::builtin();
+    g.throughput(Throughput::Bytes(bytes.len() as u64));
+    g.bench_function("match-fax-text", |b| {
+        b.iter(|| {
+            doc.pages
+                .iter()
+                .zip(&keys)
+                .map(|(p, k)| find_terms(&dict, &p.text, k).len())
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, library, process, dictionary);
 criterion_main!(benches);

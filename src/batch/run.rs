@@ -20,6 +20,9 @@ use super::worker::{Worker, WorkerConfig, run_contained};
 use crate::error::{Error, Result};
 use crate::pipeline::Extractor;
 
+/// Inputs a worker process reads before it is replaced by a fresh one.
+const WORKER_RECYCLE: usize = 500;
+
 /// Where each input is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Isolation {
@@ -155,6 +158,7 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
                 max_memory_mb: opts.max_memory_mb,
             };
             let mut worker: Option<Worker> = None;
+            let mut served = 0usize;
             loop {
                 let next = {
                     let mut q = queue.lock().expect("queue lock");
@@ -204,6 +208,17 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
                         }
                     },
                 };
+                // A fresh worker now and then keeps memory flat over any number of inputs
+                // (a long-lived process slowly accumulates allocator and page-cache state).
+                if worker.is_some() {
+                    served += 1;
+                    if served >= WORKER_RECYCLE {
+                        if let Some(w) = worker.take() {
+                            w.finish();
+                        }
+                        served = 0;
+                    }
+                }
                 if tx.send((seq, job, outcome)).is_err() {
                     break;
                 }

@@ -35,7 +35,7 @@ pub struct Corrector {
 }
 
 /// Words remembered at most.
-const CACHE_LIMIT: usize = 100_000;
+const CACHE_LIMIT: usize = 10_000;
 
 impl Default for Corrector {
     fn default() -> Self {
