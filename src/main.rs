@@ -243,6 +243,9 @@ struct ExtractArgs {
     /// OCR for scanned / faxed pages (needs tesseract and pdftoppm; pages run in parallel).
     #[arg(long, value_enum, default_value = "auto")]
     ocr: OcrArg,
+    /// Pages read by OCR at the same time (default: all cores).
+    #[arg(long, value_name = "N")]
+    ocr_jobs: Option<usize>,
     /// Add a site's own term table (TSV with header: term, kind, system, code, display;
     /// kind is condition | medication | allergen). Repeatable.
     #[arg(long = "dict", value_name = "FILE")]
@@ -347,6 +350,10 @@ fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
             OcrArg::Never => ingest::OcrMode::Never,
         },
         ..Default::default()
+    };
+    let ingest_options = ingest::IngestOptions {
+        ocr_threads: args.ocr_jobs.unwrap_or(ingest_options.ocr_threads).max(1),
+        ..ingest_options
     };
     let doc = ingest::read(&args.file, &ingest_options)?;
     let extraction = extractor.extract(&doc);
