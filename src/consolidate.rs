@@ -62,12 +62,19 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A stable identity for ids: role plus the primary code (or the words).
+    /// A stable identity for ids: role plus every code (or the words). Two findings of one
+    /// document never share it: they would have been one finding (drugs group by their
+    /// ingredient set, conditions by shared SNOMED CT codes), and "X" differs from "X / Y".
     pub fn identity(&self) -> String {
-        match self.codings.first() {
-            Some(c) => format!("{}|{}|{}", self.role.as_str(), c.system.as_str(), c.code),
-            None => format!("{}|text|{}", self.role.as_str(), term_key(&self.text)),
+        if self.codings.is_empty() {
+            return format!("{}|text|{}", self.role.as_str(), term_key(&self.text));
         }
+        let codes: Vec<String> = self
+            .codings
+            .iter()
+            .map(|c| format!("{}|{}", c.system.as_str(), c.code))
+            .collect();
+        format!("{}|{}", self.role.as_str(), codes.join(","))
     }
 }
 

@@ -433,3 +433,27 @@ fn dict_lookup_and_stats() {
         .unwrap();
     assert!(total > 100_000, "{total} terms");
 }
+
+/// Every entry of every bundle has its own fullUrl and id (bdl-7), for every fixture.
+#[test]
+fn ids_are_unique_within_each_bundle() {
+    for f in [
+        "onc-referral.pdf",
+        "onc-referral.fax.txt",
+        "synthea-summary.pdf",
+        "bench/packet-51-pages.pdf",
+        "bench/packet-51-pages.fax.txt",
+    ] {
+        let b = extract_json(f, &["--allow-multiple-patients"]);
+        let mut urls: Vec<&str> = b["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["fullUrl"].as_str().unwrap())
+            .collect();
+        let n = urls.len();
+        urls.sort();
+        urls.dedup();
+        assert_eq!(urls.len(), n, "{f}: duplicate fullUrl");
+    }
+}
