@@ -412,7 +412,7 @@ fn ends_statement(text: &str, at: usize, run: &str) -> bool {
         if matches!(c, '!' | '?' | ';') {
             return true;
         }
-        if c == '.' && !is_abbreviation_dot(bytes, at + i) {
+        if c == '.' && !crate::normalize::is_abbreviation_dot(bytes, at + i) {
             let next = text[at + i + 1..].chars().next();
             if next.is_none_or(char::is_whitespace) {
                 return true;
@@ -444,32 +444,6 @@ fn ends_statement(text: &str, at: usize, run: &str) -> bool {
         });
     }
     false
-}
-
-/// "Dr." "e.g." "vs." and single initials do not end a sentence.
-fn is_abbreviation_dot(bytes: &[u8], dot: usize) -> bool {
-    let word_start = bytes[..dot]
-        .iter()
-        .rposition(|b| !b.is_ascii_alphabetic())
-        .map_or(0, |p| p + 1);
-    let word = &bytes[word_start..dot];
-    word.len() == 1 && word[0].is_ascii_uppercase()
-        || matches!(
-            word.to_ascii_lowercase().as_slice(),
-            b"dr"
-                | b"mr"
-                | b"mrs"
-                | b"ms"
-                | b"st"
-                | b"vs"
-                | b"eg"
-                | b"ie"
-                | b"approx"
-                | b"inc"
-                | b"pt"
-                | b"hx"
-                | b"dx"
-        )
 }
 
 #[cfg(test)]

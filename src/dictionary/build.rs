@@ -22,7 +22,6 @@
 //! the code system's display) and never filtered: a curated term that is also a stop word is an
 //! error, as is a curated row that loses to another curated row.
 
-mod fold;
 mod icd;
 mod rxnorm;
 mod snomed;
@@ -32,7 +31,7 @@ mod unii;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-pub use fold::term_key;
+pub use crate::normalize::fold::term_key;
 pub use icd::{strip_unspecified as icd_strip_unspecified, variants as icd_variants};
 pub use rxnorm::{DrugName, PackName, parse_drug_name, parse_pack_name};
 pub use tsv::{

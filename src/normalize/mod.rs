@@ -153,20 +153,31 @@ fn is_char_start(b: u8) -> bool {
     (b as i8) >= -0x40
 }
 
-/// "Dr." "St." "e.g." "vs." and single capital initials do not end a sentence.
-fn is_abbreviation_dot(bytes: &[u8], dot: usize) -> bool {
+/// "Dr." "St." "e.g." "vs." "Pt." "Hx." and single capital initials ("Penicillin G.") do not
+/// end a sentence. Shared by the key's hard breaks and the context stage's statements.
+pub(crate) fn is_abbreviation_dot(bytes: &[u8], dot: usize) -> bool {
     let word_start = bytes[..dot]
         .iter()
         .rposition(|b| !b.is_ascii_alphabetic())
         .map_or(0, |p| p + 1);
     let word = &bytes[word_start..dot];
-    if word.len() == 1 {
-        return true;
-    }
-    matches!(
-        word.to_ascii_lowercase().as_slice(),
-        b"dr" | b"mr" | b"mrs" | b"ms" | b"st" | b"vs" | b"eg" | b"ie" | b"no" | b"approx" | b"inc"
-    )
+    word.len() == 1 && word[0].is_ascii_uppercase()
+        || matches!(
+            word.to_ascii_lowercase().as_slice(),
+            b"dr"
+                | b"mr"
+                | b"mrs"
+                | b"ms"
+                | b"st"
+                | b"vs"
+                | b"eg"
+                | b"ie"
+                | b"approx"
+                | b"inc"
+                | b"pt"
+                | b"hx"
+                | b"dx"
+        )
 }
 
 #[cfg(test)]

@@ -12,9 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use super::fold::term_key;
 use super::tsv::{Flags, Row, data_lines, fields, read_text};
 use super::{BuildError, Cand, FILE_MED_RXNORM};
+use crate::normalize::fold::term_key;
 
 /// File name inside the vocabulary folder.
 pub const NAMES_FILE: &str = "rxnorm-names.tsv";

@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::Path;
 
 use super::BuildError;
-use super::fold::term_key;
+use crate::normalize::fold::term_key;
 
 /// Header of every term table.
 pub const TERM_HEADER: &str = "term\tkind\tsystem\tcode\tdisplay\tcategory\tflags";
