@@ -114,7 +114,17 @@ fn identity_codes(m: &Mention) -> BTreeSet<String> {
     if !snomed.is_empty() {
         return snomed;
     }
-    m.entries.iter().map(key).collect()
+    // Only ICD-10-CM: a bucket ("Proteinuria due to type 2 diabetes" and "Microalbuminuria
+    // due to type 2 diabetes" are both E11.29), so the term itself tells the concept.
+    let term = m
+        .entries
+        .first()
+        .map(|e| term_key(&e.term))
+        .unwrap_or_default();
+    m.entries
+        .iter()
+        .map(|e| format!("{}|{term}", key(e)))
+        .collect()
 }
 
 /// Groups mentions into findings. Mentions must be in document order.
