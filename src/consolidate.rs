@@ -74,7 +74,17 @@ impl Finding {
             .iter()
             .map(|c| format!("{}|{}", c.system.as_str(), c.code))
             .collect();
-        format!("{}|{}", self.role.as_str(), codes.join(","))
+        // Conditions coded only by ICD-10-CM are told apart by their wording (see grouping).
+        let icd_only = self.role == Role::Condition
+            && !self.codings.iter().any(|c| c.system == System::Snomed);
+        let wording = self
+            .mentions
+            .first()
+            .and_then(|m| m.entries.first())
+            .filter(|_| icd_only)
+            .map(|e| format!("|{}", term_key(&e.term)))
+            .unwrap_or_default();
+        format!("{}|{}{wording}", self.role.as_str(), codes.join(","))
     }
 }
 
