@@ -62,22 +62,28 @@ fn confusable(a: u8, b: u8) -> bool {
     CONFUSABLE_TABLE[a as usize * 256 + b as usize]
 }
 
+/// Letters OCR reads one for the other (either way round).
+const CONFUSIONS: &[(u8, u8)] = &[
+    (b'0', b'o'),
+    (b'1', b'l'),
+    (b'1', b'i'),
+    (b'l', b'i'),
+    (b'5', b's'),
+    (b'e', b'c'),
+    (b'8', b'b'),
+    (b'6', b'b'),
+    (b'u', b'v'),
+    (b'n', b'h'),
+    (b'a', b'o'),
+    (b'g', b'q'),
+    (b't', b'f'),
+    (b'l', b't'),
+];
+
 fn confusable_pair(a: u8, b: u8) -> bool {
-    let pair = |x: u8, y: u8| (a == x && b == y) || (a == y && b == x);
-    pair(b'0', b'o')
-        || pair(b'1', b'l')
-        || pair(b'1', b'i')
-        || pair(b'l', b'i')
-        || pair(b'5', b's')
-        || pair(b'e', b'c')
-        || pair(b'8', b'b')
-        || pair(b'6', b'b')
-        || pair(b'u', b'v')
-        || pair(b'n', b'h')
-        || pair(b'a', b'o')
-        || pair(b'g', b'q')
-        || pair(b't', b'f')
-        || pair(b'l', b't')
+    CONFUSIONS
+        .iter()
+        .any(|&(x, y)| (a == x && b == y) || (a == y && b == x))
 }
 
 impl Corrector {

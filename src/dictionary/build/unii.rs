@@ -104,31 +104,16 @@ impl Unii {
                         .or_default() += 1;
                     continue;
                 };
-                let origin = n
-                    .unii
-                    .bytes()
-                    .fold(0u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
-                let mut c = Cand::derived(FILE_MED_UNII, row, [2, 0, 0, 0]);
-                c.origin = origin;
-                out.push(c);
-                if ing.tty != "IN" {
-                    continue;
-                }
-                let mut c = Cand::derived(
-                    FILE_MED_UNII,
-                    Row {
-                        term: n.name.clone(),
-                        kind: "medication".into(),
-                        system: "rxnorm".into(),
-                        code: ing.rxcui.clone(),
-                        display: rx.display(&ing.rxcui).unwrap_or_default(),
-                        category: "medication".into(),
-                        flags: Flags::tty("IN").via("brand"),
-                    },
+                let ingredient = (ing.tty == "IN").then_some((ing.rxcui.as_str(), "brand"));
+                push_with_ingredient(
+                    &mut out,
+                    &n.name,
+                    &n.unii,
+                    row,
+                    ingredient,
+                    rx,
                     [2, 0, 0, 0],
                 );
-                c.origin = origin;
-                out.push(c);
             } else if words == 1 && n.name.chars().filter(|c| c.is_alphabetic()).count() >= 6 {
                 out.push(Cand::derived(FILE_MED_UNII, row, [2, 0, 1, 0]));
             } else if let Some(base) =
@@ -136,28 +121,16 @@ impl Unii {
             {
                 // "ALBUTEROL SULFATE", "AMITRIPTYLINE HYDROCHLORIDE": a salt of an RxNorm
                 // ingredient whose precise-ingredient name the RxNorm input lacks.
-                let origin = n
-                    .unii
-                    .bytes()
-                    .fold(0u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
-                let mut c = Cand::derived(FILE_MED_UNII, row, [2, 0, 1, 0]);
-                c.origin = origin;
-                out.push(c);
-                let mut c = Cand::derived(
-                    FILE_MED_UNII,
-                    Row {
-                        term: n.name.clone(),
-                        kind: "medication".into(),
-                        system: "rxnorm".into(),
-                        code: base.rxcui.clone(),
-                        display: rx.display(&base.rxcui).unwrap_or_default(),
-                        category: "medication".into(),
-                        flags: Flags::tty("IN").via("precise-ingredient"),
-                    },
+                let ingredient = Some((base.rxcui.as_str(), "precise-ingredient"));
+                push_with_ingredient(
+                    &mut out,
+                    &n.name,
+                    &n.unii,
+                    row,
+                    ingredient,
+                    rx,
                     [2, 0, 1, 0],
                 );
-                c.origin = origin;
-                out.push(c);
             } else {
                 *dropped
                     .entry("unii: official name of several words".into())
@@ -170,6 +143,40 @@ impl Unii {
 
 /// The RxNorm ingredient an official name is a salt or ester of: the name without its last
 /// word(s) is an ingredient name and the full name is not. `None` for an ingredient name itself.
+/// Pushes a UNII name row and, when given, the RxNorm ingredient row the same name maps to
+/// (`via` = brand / precise-ingredient). Both share an origin (from the UNII), so the build
+/// keeps or drops them together.
+fn push_with_ingredient(
+    out: &mut Vec<Cand>,
+    name: &str,
+    unii: &str,
+    row: Row,
+    ingredient: Option<(&str, &str)>,
+    rx: &RxNorm,
+    rank: [u64; 4],
+) {
+    let origin = unii
+        .bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
+    let mut c = Cand::derived(FILE_MED_UNII, row, rank);
+    c.origin = origin;
+    out.push(c);
+    if let Some((rxcui, via)) = ingredient {
+        let row = Row {
+            term: name.to_string(),
+            kind: "medication".into(),
+            system: "rxnorm".into(),
+            code: rxcui.to_string(),
+            display: rx.display(rxcui).unwrap_or_default(),
+            category: "medication".into(),
+            flags: Flags::tty("IN").via(via),
+        };
+        let mut c = Cand::derived(FILE_MED_UNII, row, rank);
+        c.origin = origin;
+        out.push(c);
+    }
+}
+
 fn salt_of(key: &str, links: &Links) -> Option<String> {
     if links.resolve(key).is_some() {
         return None;
