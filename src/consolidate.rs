@@ -190,6 +190,17 @@ pub fn consolidate(mentions: Vec<Mention>) -> Vec<Finding> {
     groups.into_values().map(finding_of).collect()
 }
 
+/// A finding's name: the words of its first mention read exactly, else the dictionary's
+/// wording of an OCR-corrected one.
+fn name_of(mentions: &[Mention]) -> String {
+    mentions
+        .iter()
+        .find(|m| m.reading.is_none())
+        .map(|m| m.text.clone())
+        .or_else(|| mentions.iter().find_map(|m| m.reading.clone()))
+        .unwrap_or_default()
+}
+
 fn finding_of(mentions: Vec<Mention>) -> Finding {
     let first = &mentions[0];
     let mut codings: BTreeSet<(u8, System, u8, Coding)> = BTreeSet::new();
@@ -314,7 +325,7 @@ fn finding_of(mentions: Vec<Mention>) -> Finding {
     Finding {
         role: first.role,
         codings,
-        text: first.text.clone(),
+        text: name_of(&mentions),
         category,
         assertion,
         decided_by: decider.decision.rule.clone(),

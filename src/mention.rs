@@ -58,6 +58,9 @@ pub struct Mention {
     pub status_rule: Option<String>,
     /// 1.0 for an exact dictionary match; lower for OCR-tolerant matches.
     pub confidence: f32,
+    /// The dictionary's wording when the words were read through an OCR correction ("lype 2
+    /// diabetes" read as "type 2 diabetes"): a better name than the misread words.
+    pub reading: Option<String>,
     /// Status cell, dates and end date of the mention's row.
     pub row: RowFacts,
     /// Dosage instructions (medications).

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use crate::attributes;
 use crate::consolidate::{Finding, consolidate};
 use crate::context::{Assertion, ContextRules, Decision};
-use crate::dictionary::matcher::find_terms;
+use crate::dictionary::matcher::{find_terms, find_terms_approximately};
 use crate::dictionary::{Dictionary, Entry, Kind, System};
 use crate::ingest::{Document, PageOrigin};
 use crate::mention::{Mention, Role};
@@ -53,6 +53,15 @@ pub struct Extractor {
     pub corrector: crate::normalize::ocr::Corrector,
 }
 
+/// Confidence of a term read approximately, from its cost in half-edits.
+fn approximate_confidence(cost: u16) -> f32 {
+    match cost {
+        0..=2 => 0.85,
+        3..=6 => 0.75,
+        _ => 0.65,
+    }
+}
+
 impl Extractor {
     /// Runs the pipeline over a document.
     pub fn extract(&self, doc: &Document) -> Extraction {
@@ -92,23 +101,28 @@ impl Extractor {
             let ctx = self.context.scan(text, &key);
             // OCR'd text: match on a key whose misread words are corrected.
             let ocr = page.origin != PageOrigin::TextLayer;
+            // Only where findings can come from: clinical sections (or anywhere in a
+            // document without them).
+            let findings_here = |offset: usize| match sections.at(pi, offset) {
+                Some(s) => self.sections.kind_of(s).finds.is_some(),
+                None => !any_clinical_section,
+            };
             let (match_key, changes) = if ocr {
-                // Only where findings can come from: clinical sections (or anywhere in a
-                // document without them).
-                self.corrector
-                    .correct_where(&key, |offset| match sections.at(pi, offset) {
-                        Some(s) => self.sections.kind_of(s).finds.is_some(),
-                        None => !any_clinical_section,
-                    })
+                self.corrector.correct_where(&key, findings_here)
             } else {
                 (key.clone(), Vec::new())
+            };
+            let terms = if ocr {
+                find_terms_approximately(&self.dictionary, text, &match_key, &findings_here)
+            } else {
+                find_terms(&self.dictionary, text, &match_key)
             };
             let in_furniture =
                 |s: usize, e: usize| furniture[pi].iter().any(|&(fs, fe)| fs <= s && e <= fe);
             let mut page_mentions = Vec::new();
             // Condition and reaction terms in allergy sections: the reactions of the allergens.
             let mut reaction_terms: Vec<(usize, usize, Vec<Entry>)> = Vec::new();
-            for m in find_terms(&self.dictionary, text, &match_key) {
+            for m in terms {
                 if in_furniture(m.start, m.end) || sections.in_header(pi, m.start, m.end) {
                     continue;
                 }
@@ -149,6 +163,7 @@ impl Extractor {
                     .iter()
                     .filter(|c| c.start < m.key_end && m.key_start < c.end)
                     .map(|c| c.confidence)
+                    .chain((m.cost > 0).then(|| approximate_confidence(m.cost)))
                     .fold(None, |a: Option<f32>, c| Some(a.map_or(c, |a| a.min(c))));
                 let mut status = None;
                 let mut status_rule = None;
@@ -185,6 +200,9 @@ impl Extractor {
                 if decision.assertion == Assertion::Family {
                     continue; // about a relative: never the patient's finding
                 }
+                let reading = corrected
+                    .and_then(|_| entries.first())
+                    .map(|e| e.term.clone());
                 page_mentions.push(Mention {
                     role,
                     page: page.number,
@@ -205,6 +223,7 @@ impl Extractor {
                         (true, None) => 0.95,
                         (true, Some(c)) => c,
                     },
+                    reading,
                     row: Default::default(),
                     sig: None,
                     allergy: None,
@@ -298,6 +317,7 @@ impl Extractor {
                 status: None,
                 status_rule: None,
                 confidence: 1.0,
+                reading: None,
                 row: Default::default(),
                 sig: None,
                 allergy: None,
@@ -443,6 +463,9 @@ fn merge_combinations(text: &str, mentions: &mut Vec<Mention>) {
             a.end = b.end;
             a.char_end = b.char_end;
             a.text = text[a.start..a.end].to_string();
+            // No one dictionary wording names the product: its name is the words as read.
+            a.reading = None;
+            a.confidence = a.confidence.min(b.confidence);
             continue;
         }
         i += 1;

@@ -164,9 +164,11 @@ impl SectionRules {
         for cell in &cells {
             let trimmed = cell.trim().trim_end_matches(':').trim();
             let key = term_key(trimmed);
+            // OCR may read a header in small capitals as lower case ("immunizations"): on an
+            // OCR'd page a line that is only a header name is one whatever its case.
             if found.is_none()
                 && let Some(k) = self.lookup(&key, fix)
-                && looks_like_header(trimmed)
+                && (looks_like_header(trimmed) || (fix.is_some() && cells.len() == 1))
             {
                 found = Some((k, offset + cell.len()));
                 offset += cell.len() + 1;

@@ -20,10 +20,32 @@ pub struct TermMatch {
     pub end: usize,
     /// The rows of every table that name this term.
     pub entries: Vec<Entry>,
+    /// How far the text is from the term, in half-edits (0: exact; see [`super::approx`]).
+    pub cost: u16,
 }
 
 /// Finds the terms of `dict` in a page.
 pub fn find_terms(dict: &Dictionary, text: &str, key: &KeyText) -> Vec<TermMatch> {
+    find(dict, text, key, None)
+}
+
+/// As [`find_terms`], for OCR'd text: where `approximate` accepts a word start's page offset,
+/// a long term close to the text (see [`super::approx`]) wins over a shorter exact one.
+pub fn find_terms_approximately(
+    dict: &Dictionary,
+    text: &str,
+    key: &KeyText,
+    approximate: &dyn Fn(usize) -> bool,
+) -> Vec<TermMatch> {
+    find(dict, text, key, Some(approximate))
+}
+
+fn find(
+    dict: &Dictionary,
+    text: &str,
+    key: &KeyText,
+    approximate: Option<&dyn Fn(usize) -> bool>,
+) -> Vec<TermMatch> {
     let bytes = key.key.as_bytes();
     let mut found = Vec::new();
     let mut resume = 0;
@@ -34,10 +56,8 @@ pub fn find_terms(dict: &Dictionary, text: &str, key: &KeyText) -> Vec<TermMatch
         }
         candidates.clear();
         dict.prefixes(bytes, start, &mut candidates);
-        if candidates.is_empty() {
-            continue;
-        }
         candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
+        let mut exact = None;
         let mut i = 0;
         while i < candidates.len() {
             let end = candidates[i].0;
@@ -46,28 +66,54 @@ pub fn find_terms(dict: &Dictionary, text: &str, key: &KeyText) -> Vec<TermMatch
                 entries.extend(dict.entries(candidates[i].1));
                 i += 1;
             }
-            let (s, mut e) = key.source_span(start, end);
-            // "Eggs (edible)": keep the closing bracket of a bracket the term opened.
-            let opened = text[s..e].matches('(').count() > text[s..e].matches(')').count();
-            if opened && text[e..].starts_with(')') {
-                e += 1;
-            }
-            let written = &text[s..e];
-            entries.retain(|entry| !entry.case_sensitive || same_letters(written, &entry.term));
-            if !entries.is_empty() {
-                found.push(TermMatch {
-                    key_start: start,
-                    key_end: end,
-                    start: s,
-                    end: e,
-                    entries,
-                });
-                resume = end;
+            if let Some(m) = term_match(text, key, start, end, entries, 0) {
+                exact = Some(m);
                 break;
             }
         }
+        let close = approximate
+            .filter(|wanted| wanted(key.source_span(start, start + 1).0))
+            .and_then(|_| dict.approximate(bytes, start))
+            .filter(|&(end, _, _)| exact.as_ref().is_none_or(|m| end > m.key_end))
+            .and_then(|(end, cost, group)| {
+                // Abbreviations are matched as written, never approximately.
+                let entries = dict.entries(group);
+                let entries = entries.into_iter().filter(|e| !e.case_sensitive).collect();
+                term_match(text, key, start, end, entries, cost)
+            });
+        if let Some(m) = close.or(exact) {
+            resume = m.key_end;
+            found.push(m);
+        }
     }
     found
+}
+
+/// The match of the key span `start..end` with the rows that pass their filters, if any.
+fn term_match(
+    text: &str,
+    key: &KeyText,
+    start: usize,
+    end: usize,
+    mut entries: Vec<Entry>,
+    cost: u16,
+) -> Option<TermMatch> {
+    let (s, mut e) = key.source_span(start, end);
+    // "Eggs (edible)": keep the closing bracket of a bracket the term opened.
+    let opened = text[s..e].matches('(').count() > text[s..e].matches(')').count();
+    if opened && text[e..].starts_with(')') {
+        e += 1;
+    }
+    let written = &text[s..e];
+    entries.retain(|entry| !entry.case_sensitive || same_letters(written, &entry.term));
+    (!entries.is_empty()).then_some(TermMatch {
+        key_start: start,
+        key_end: end,
+        start: s,
+        end: e,
+        entries,
+        cost,
+    })
 }
 
 /// Letters and digits equal, case included (punctuation and spacing ignored).

@@ -5,6 +5,7 @@
 //! terms fold to the same key and share a kind are one concept; all their codes are its
 //! codings. User tables may stop after `display`.
 
+pub mod approx;
 pub mod build;
 pub mod matcher;
 
@@ -346,6 +347,27 @@ impl Dictionary {
             walk(m.as_fst(), key, start, |end, v| {
                 out.push((end, Group::User(v as usize)))
             });
+        }
+    }
+
+    /// The longest term close enough to the text at `start` (OCR'd text; see [`approx`]), as
+    /// (end, cost in half-edits, group).
+    pub fn approximate(&self, key: &[u8], start: usize) -> Option<(usize, u16, Group)> {
+        let builtin = approx::longest(self.builtin.as_fst(), key, start)
+            .map(|a| (a.end, a.cost, Group::Builtin(a.value)));
+        let user = self.user.map.as_ref().and_then(|m| {
+            approx::longest(m.as_fst(), key, start)
+                .map(|a| (a.end, a.cost, Group::User(a.value as usize)))
+        });
+        match (builtin, user) {
+            (Some(b), Some(u)) => Some(
+                if (u.0, std::cmp::Reverse(u.1)) > (b.0, std::cmp::Reverse(b.1)) {
+                    u
+                } else {
+                    b
+                },
+            ),
+            (b, u) => b.or(u),
         }
     }
 

@@ -58,9 +58,16 @@ impl KeyText {
                     let next = iter.peek().map(|&(_, n)| n);
                     let hard = match c {
                         '\t' | '\x0c' | ';' | '|' | ':' | '\u{2022}' => true,
-                        '.' | '!' | '?' => {
+                        '?' => next.is_none_or(char::is_whitespace),
+                        // A stop before a lower-case word or a number does not end a sentence
+                        // a term could not span ("Viral. sinusitis", "type. 2", OCR's "heart!
+                        // coronary"); statements are the context stage's business.
+                        '.' | '!' => {
                             next.is_none_or(char::is_whitespace)
                                 && !(c == '.' && is_abbreviation_dot(bytes, i))
+                                && !text[end..]
+                                    .trim_start()
+                                    .starts_with(|n: char| n.is_lowercase() || n.is_ascii_digit())
                         }
                         '\n' => {
                             // A blank line (only spaces up to the next newline) is a hard break.

@@ -57,8 +57,9 @@ static CONFUSABLE_TABLE: std::sync::LazyLock<Vec<bool>> = std::sync::LazyLock::n
     t
 });
 
+/// True when OCR reads one of the two bytes for the other.
 #[inline]
-fn confusable(a: u8, b: u8) -> bool {
+pub(crate) fn confusable(a: u8, b: u8) -> bool {
     CONFUSABLE_TABLE[a as usize * 256 + b as usize]
 }
 
@@ -78,6 +79,7 @@ const CONFUSIONS: &[(u8, u8)] = &[
     (b'g', b'q'),
     (b't', b'f'),
     (b'l', b't'),
+    (b'1', b't'),
 ];
 
 fn confusable_pair(a: u8, b: u8) -> bool {
