@@ -424,7 +424,8 @@ impl Extractor {
 fn merge_combinations(text: &str, mentions: &mut Vec<Mention>) {
     static JOIN: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(
-            r"(?i)^[\s,]*(?:\d+(?:[.,]\d+)?\s*(?:mg|mcg|g|ml|unt|units?|iu|meq|%)(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:ml|actuat|g))?\s*)?(?:/|\+|-|&|\band\b|\bwith\b)\s*$",
+            // OCR marks around the strength are tolerated ("300.MG? /", "7@ UNT/ML /").
+            r"(?i)^[\s,.]*(?:\d[\d.,@]*[\s.]*(?:mg|mcg|g|ml|unt|units?|iu|meq|%)(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:ml|actuat|g))?[\s.,?:;'\x22]*)?(?:/|\+|-|&|\band\b|\bwith\b)\s*$",
         )
         .expect("valid regex")
     });
