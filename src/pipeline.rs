@@ -238,7 +238,7 @@ impl Extractor {
                 &in_furniture,
             ));
             page_mentions.sort_by_key(|m| (m.start, m.end));
-            merge_combinations(text, &mut page_mentions);
+            merge_combinations(text, &mut page_mentions, ocr);
             self.read_rows(
                 page,
                 text,
@@ -421,11 +421,26 @@ impl Extractor {
 /// Hydrocodone Bitartrate 5 MG", "sulfamethoxazole-trimethoprim", "X and Y" — are one
 /// medication (or allergen) with both ingredients, not two. The dictionary knows many
 /// combinations by name; this catches the ones written (or OCR'd) another way.
-fn merge_combinations(text: &str, mentions: &mut Vec<Mention>) {
+/// Words after a slash that make a rate ("mg / day"), not a second drug.
+const PER_UNITS: &[&str] = &[
+    "d", "day", "days", "daily", "dose", "doses", "h", "hr", "hrs", "hour", "hours", "kg", "m2",
+    "min", "minute", "month", "week", "weeks", "wk", "ml", "l", "actuat", "spray", "puff",
+];
+
+fn merge_combinations(text: &str, mentions: &mut Vec<Mention>, ocr: bool) {
     static JOIN: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(
             // OCR marks around the strength are tolerated ("300.MG? /", "7@ UNT/ML /").
             r"(?i)^[\s,.]*(?:\d[\d.,@]*[\s.]*(?:mg|mcg|g|ml|unt|units?|iu|meq|%)(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:ml|actuat|g))?[\s.,?:;'\x22]*)?(?:/|\+|-|&|\band\b|\bwith\b)\s*$",
+        )
+        .expect("valid regex")
+    });
+    // OCR reads a table row line by line: a product name wrapped in its cell continues on
+    // the next line, after the text of the row's other columns ("fluticasone 0.25 MG/ACTUAT /
+    // RxNorm\nsalmeterol 0.05 MG/ACTUAT"). Text layers keep cells whole (see ingest::pdf).
+    static WRAPPED: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)^[\s,.]*(?:\d[\d.,@]*[\s.]*(?:mg|mcg|g|ml|unt|units?|iu|meq|%)(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:ml|actuat|g))?[\s.,?:;'\x22]*)?/[^\S\n]*[^\s/\d][^\n/]{0,23}\n[\s:;|.,'\x22_]*$",
         )
         .expect("valid regex")
     });
@@ -441,7 +456,18 @@ fn merge_combinations(text: &str, mentions: &mut Vec<Mention>) {
         // "- aspirin\n- lisinopril" is a bulleted list, not a product: across a line break
         // only "/", "and", "with" join.
         let bullet_break = gap.contains('\n') && gap.trim_end().ends_with(['-', '+', '&', '*']);
-        if drugs && !gap.is_empty() && gap.len() <= 40 && !bullet_break && JOIN.is_match(gap) {
+        // "10 mg / day\naspirin": a rate, not a wrapped product.
+        let per = |gap: &str| {
+            let word = gap[gap.rfind('/').map_or(0, |p| p + 1)..]
+                .split(|c: char| !c.is_alphanumeric())
+                .find(|w| !w.is_empty())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            PER_UNITS.contains(&word.as_str())
+        };
+        let wrapped = ocr && !JOIN.is_match(gap) && WRAPPED.is_match(gap) && !per(gap);
+        let joined = wrapped || JOIN.is_match(gap);
+        if drugs && !gap.is_empty() && gap.len() <= 60 && !bullet_break && joined {
             let b = mentions.remove(i + 1);
             let a = &mut mentions[i];
             // Keep the ingredient rows of both; a product code of one part is not the whole.
@@ -461,11 +487,16 @@ fn merge_combinations(text: &str, mentions: &mut Vec<Mention>) {
             } else {
                 a.entries.extend(b.entries);
             }
+            // No one dictionary wording names the product: its name is the words as read,
+            // without, across a wrapped cell, the other columns' words between them
+            // ("Amoxicillin 875 MG/ Clavulanate").
+            a.reading = wrapped.then(|| {
+                let joiner = a.end + gap.rfind('/').unwrap_or(0) + 1;
+                format!("{} {}", &text[a.start..joiner], b.text)
+            });
             a.end = b.end;
             a.char_end = b.char_end;
             a.text = text[a.start..a.end].to_string();
-            // No one dictionary wording names the product: its name is the words as read.
-            a.reading = None;
             a.confidence = a.confidence.min(b.confidence);
             continue;
         }
@@ -585,6 +616,20 @@ mod tests {
             (
                 "MEDICATIONS\naspirin 81 mg, lisinopril 10 mg\n",
                 &["aspirin 81", "lisinopril"],
+            ),
+            // OCR'd table rows: a cell wrapped past the row's code column is one product...
+            (
+                "MEDICATIONS\n60 ACTUAT Fluticasone propionate 0.25 MG/ACTUAT / RxNorm\nsalmeterol 0.05 MG/ACTUAT Dry Powder Inhaler\n",
+                &["Fluticasone propionate 0.25 MG/ACTUAT / salmeterol"],
+            ),
+            // ... but a rate, or a strength's denominator, is not a product.
+            (
+                "MEDICATIONS\nlisinopril 10 mg / day\naspirin 81 mg\n",
+                &["lisinopril", "aspirin 81"],
+            ),
+            (
+                "MEDICATIONS\nAranesp 0.5 MG/1 MI, SOL\n\nTylenol Extra Strength 500\nMG TAB\n",
+                &["Aranesp", "Tylenol Extra Strength"],
             ),
         ];
         for (text, want) in cases {

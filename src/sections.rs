@@ -427,6 +427,24 @@ mod tests {
     }
 
     #[test]
+    fn ocr_reads_small_capital_headers_in_lower_case() {
+        let r = rules();
+        let pages = ["MEDICATIONS\nAspirin\nallergies\nPenicillin\n"];
+        let fix = Corrector::default();
+        let ocr = SectionMap::build(&r, &pages, &[1], &[vec![]], &[false], Some(&fix));
+        assert_eq!(
+            section_of(&ocr, &r, 0, pages[0], "Penicillin").as_deref(),
+            Some("allergies")
+        );
+        // A text layer writes its headers as headers: a lower-case line stays content.
+        let exact = SectionMap::build(&r, &pages, &[1], &[vec![]], &[true], None);
+        assert_eq!(
+            section_of(&exact, &r, 0, pages[0], "Penicillin").as_deref(),
+            Some("medications")
+        );
+    }
+
+    #[test]
     fn counter_beside_header_is_allowed() {
         let r = rules();
         let pages = ["Page 2 of 5\tMEDICATIONS\nAspirin\n"];

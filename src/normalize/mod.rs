@@ -41,7 +41,21 @@ impl KeyText {
         let mut iter = text.char_indices().peekable();
         while let Some((i, c)) = iter.next() {
             let end = i + c.len_utf8();
-            match fold::fold_char(c) {
+            // An apostrophe between a word and a number is a misread space ("Wellbutrin'100",
+            // "Alfa'4000"), not a letter of the word.
+            let folded = match fold::fold_char(c) {
+                Folded::Drop
+                    if fold::is_apostrophe(c)
+                        && glues_word_and_number(
+                            text[..i].chars().next_back(),
+                            iter.peek().map(|&(_, n)| n),
+                        ) =>
+                {
+                    Folded::Sep
+                }
+                f => f,
+            };
+            match folded {
                 Folded::Word(chars) => {
                     out.flush(pending);
                     pending = Pending::None;
@@ -151,6 +165,16 @@ impl KeyText {
     }
 }
 
+/// A letter on one side and a digit on the other.
+fn glues_word_and_number(before: Option<char>, after: Option<char>) -> bool {
+    match (before, after) {
+        (Some(a), Some(b)) => {
+            (a.is_alphabetic() && b.is_ascii_digit()) || (a.is_ascii_digit() && b.is_alphabetic())
+        }
+        _ => false,
+    }
+}
+
 /// A key separator byte.
 pub fn is_sep(b: u8) -> bool {
     b == b' ' || b == b'\n'
@@ -200,6 +224,9 @@ mod tests {
         assert_eq!(key("Sézary ﬁbrosis"), "sezary fibrosis");
         assert_eq!(key("Crohn's disease"), "crohns disease");
         assert_eq!(key("Crohn\u{2019}s"), "crohns");
+        // Between a word and a number an apostrophe is a misread space.
+        assert_eq!(key("Wellbutrin'100 MG"), "wellbutrin 100 mg");
+        assert_eq!(key("Alfa'4000"), "alfa 4000");
     }
 
     #[test]
@@ -216,6 +243,10 @@ mod tests {
     fn cells_sentences_and_blank_lines_are_hard() {
         assert_eq!(key("Aspirin\tHives"), "aspirin\nhives");
         assert_eq!(key("No fever. Cough"), "no fever\ncough");
+        // A stop before a lower-case word or a number is no sentence end a term stops at.
+        assert_eq!(key("Viral. sinusitis"), "viral sinusitis");
+        assert_eq!(key("heart! coronary"), "heart coronary");
+        assert_eq!(key("type. 2"), "type 2");
         assert_eq!(key("Allergies: PCN; sulfa"), "allergies\npcn\nsulfa");
         assert_eq!(key("one\n\ntwo"), "one\ntwo");
         assert_eq!(key("0.5 mg"), "0 5 mg");

@@ -114,6 +114,14 @@ impl Corrector {
         if letters < 3 || token.len() < 4 || !token.is_ascii() || self.words.contains(token) {
             return None;
         }
+        // A digit OCR does not confuse with a letter ("rosve3") says the token is not a
+        // misread word (a misread number, a code): never made into one.
+        if token
+            .bytes()
+            .any(|b| b.is_ascii_digit() && !(b'a'..=b'z').any(|l| confusable(b, l)))
+        {
+            return None;
+        }
         let budget = match token.len() {
             0..=5 => CONFUSABLE,
             6..=9 => EDIT,
@@ -372,6 +380,9 @@ mod tests {
             ("ras", None),
             ("document", None),
             ("patient", None),
+            // A digit OCR does not mistake for a letter: a misread number, not a word.
+            ("asthm4", None),
+            ("hypertensi0n", Some("hypertension")),
         ];
         for (token, want) in cases {
             let got = c.fix(token).map(|(w, _)| w);
