@@ -147,6 +147,19 @@ fn long_terms_match_approximately_but_numbers_stay() {
             "{line:?} under {section}: want code {code}, got {got:?}"
         );
     }
+    // A mark glued to the first letter ("Jinsulin" for "|insulin"): still the whole product,
+    // one finding, not its ingredient pieces.
+    let doc = ocr_doc(
+        "MEDICATIONS\n11/30/2017 | 12/6/2018 Jinsulin isophane, human 70 UNT/ML / insulin, regular, human 30 UNT/ML Injectable Suspension [Humulin] |\n",
+    );
+    let findings = x.extract(&doc).findings;
+    assert_eq!(
+        findings.len(),
+        1,
+        "{:?}",
+        findings.iter().map(|f| &f.text).collect::<Vec<_>>()
+    );
+    assert!(findings[0].codings.iter().any(|c| c.code == "106892"));
     // "26 MG" is one character from the 25 MG tablet's name, but a strength is not an OCR slip
     // to mend: the drug is coded at ingredient level only.
     let got = codes(&x, "MEDICATIONS", "Hydrochlorothiazide 26 MG Oral Tablet");

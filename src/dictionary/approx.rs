@@ -66,9 +66,10 @@ fn substitute(a: u8, b: u8) -> u16 {
         EQUAL
     } else if crate::normalize::ocr::confusable(a, b) {
         HALF
-    } else if is_digit(a) || is_digit(b) || is_sep(a) || is_sep(b) {
+    } else if is_digit(a) || is_digit(b) || a == b'\n' || b == b'\n' {
         NEVER
     } else {
+        // A letter for a space or the other way round ("UNTYML" for "UNT/ML") is an edit.
         EDIT
     }
 }

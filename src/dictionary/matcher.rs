@@ -73,7 +73,19 @@ fn find(
         }
         let close = approximate
             .filter(|wanted| wanted(key.source_span(start, start + 1).0))
-            .and_then(|_| dict.approximate(bytes, start))
+            .and_then(|_| {
+                dict.approximate(bytes, start).or_else(|| {
+                    // A mark OCR glued to the word's first letter ("Jinsulin" for "|insulin"):
+                    // the term may start one letter in, at the cost of an edit.
+                    let glued = exact.is_none()
+                        && bytes.get(start + 1).is_some_and(u8::is_ascii_alphabetic)
+                        && bytes[start].is_ascii_alphabetic();
+                    glued
+                        .then(|| dict.approximate(bytes, start + 1))
+                        .flatten()
+                        .map(|(end, cost, group)| (end, cost + 2, group))
+                })
+            })
             .filter(|&(end, _, _)| exact.as_ref().is_none_or(|m| end > m.key_end))
             .and_then(|(end, cost, group)| {
                 // Abbreviations are matched as written, never approximately.
@@ -105,7 +117,8 @@ fn term_match(
         e += 1;
     }
     let written = &text[s..e];
-    entries.retain(|entry| !entry.case_sensitive || same_letters(written, &entry.term));
+    let glued = glued_to_a_number(text, s, e);
+    entries.retain(|entry| !entry.case_sensitive || (same_letters(written, &entry.term) && !glued));
     (!entries.is_empty()).then_some(TermMatch {
         key_start: start,
         key_end: end,
@@ -114,6 +127,15 @@ fn term_match(
         entries,
         cost,
     })
+}
+
+/// True when the span touches a number with at most a slash between: "OM/26/1993" is a
+/// misread date, not otitis media — abbreviations are only taken as words of their own.
+fn glued_to_a_number(text: &str, s: usize, e: usize) -> bool {
+    let after = text[e..].strip_prefix('/').unwrap_or(&text[e..]);
+    let before = text[..s].strip_suffix('/').unwrap_or(&text[..s]);
+    after.starts_with(|c: char| c.is_ascii_digit())
+        || before.ends_with(|c: char| c.is_ascii_digit())
 }
 
 /// Letters and digits equal, case included (punctuation and spacing ignored).
@@ -197,6 +219,11 @@ Sjögren's syndrome\tcondition\tsnomed\t83901003\tSjogren's syndrome\tdisorder\t
             name: "case-sensitive abbreviation",
             text: "MS since 2001",
             expect: &[("MS", "24700007")],
+        },
+        Case {
+            name: "abbreviation glued to a number is a misread date",
+            text: "MS/26/1993 and 2MS",
+            expect: &[],
         },
         Case {
             name: "abbreviation in lower case is a word",

@@ -6,6 +6,7 @@
 
 pub mod ocr;
 pub mod pdf;
+pub mod rules;
 pub mod text;
 
 use std::path::{Path, PathBuf};

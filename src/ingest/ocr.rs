@@ -58,9 +58,9 @@ impl OcrEngine {
     /// adds speckle that Tesseract reads as marks. (A 204×98 dpi fax renders at 204 dpi,
     /// which also stretches it 2× vertically.)
     pub fn page(&self, pdf: &Path, page: u32, image_dpi: Option<f32>) -> Result<String, String> {
-        let started = Instant::now();
+        let deadline = Instant::now() + self.timeout;
         let dpi = image_dpi.map_or(self.dpi, |d| (d.round() as u32).clamp(150, 400));
-        let mut render = Command::new(&self.pdftoppm)
+        let render = Command::new(&self.pdftoppm)
             .args(["-f", &page.to_string(), "-l", &page.to_string()])
             .args([
                 "-r",
@@ -78,8 +78,19 @@ impl OcrEngine {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start pdftoppm: {e}"))?;
-        let image = render.stdout.take().expect("piped");
-        let mut ocr = Command::new(&self.tesseract)
+        let image = run_until(render, None, deadline)
+            .map_err(|e| format!("pdftoppm: {e}"))?
+            .ok_or("pdftoppm could not render the page")?;
+        // Rule lines out (see ingest::rules); an image that is not the expected PGM goes to
+        // Tesseract as it came.
+        let image = match super::rules::Gray::from_pgm(&image) {
+            Some(mut gray) => {
+                gray.remove_rules(dpi);
+                gray.to_pgm()
+            }
+            None => image,
+        };
+        let ocr = Command::new(&self.tesseract)
             .args([
                 "stdin",
                 "stdout",
@@ -89,41 +100,54 @@ impl OcrEngine {
                 "eng",
             ])
             .env("OMP_THREAD_LIMIT", "1")
-            .stdin(Stdio::from(image))
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start tesseract: {e}"))?;
-        let mut out = ocr.stdout.take().expect("piped");
-        let reader = std::thread::spawn(move || {
-            let mut s = Vec::new();
-            let _ = out.read_to_end(&mut s);
-            s
-        });
-        let deadline = started + self.timeout;
-        let status = loop {
-            match ocr.try_wait() {
-                Ok(Some(status)) => break Ok(status),
-                Ok(None) if Instant::now() >= deadline => {
-                    let _ = ocr.kill();
-                    let _ = render.kill();
-                    let _ = ocr.wait();
-                    let _ = render.wait();
-                    break Err(format!("took longer than {} s", self.timeout.as_secs()));
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-                Err(e) => break Err(e.to_string()),
-            }
-        };
-        let render_status = render.wait();
-        let status = status?;
-        let text = reader.join().unwrap_or_default();
-        if !render_status.is_ok_and(|s| s.success()) {
-            return Err("pdftoppm could not render the page".into());
-        }
-        if !status.success() {
-            return Err(format!("tesseract failed ({status})"));
-        }
+        let text = run_until(ocr, Some(image), deadline)
+            .map_err(|e| format!("tesseract: {e}"))?
+            .ok_or("tesseract failed")?;
         Ok(String::from_utf8_lossy(&text).into_owned())
     }
+}
+
+/// Feeds `input` to a child, collects its standard output, and waits for it until `deadline`
+/// (then kills it). `Ok(None)` when it exits unsuccessfully.
+fn run_until(
+    mut child: std::process::Child,
+    input: Option<Vec<u8>>,
+    deadline: Instant,
+) -> Result<Option<Vec<u8>>, String> {
+    let writer = match (input, child.stdin.take()) {
+        (Some(bytes), Some(mut stdin)) => Some(std::thread::spawn(move || {
+            use std::io::Write;
+            // A child that exits early closes the pipe: its status tells what went wrong.
+            let _ = stdin.write_all(&bytes);
+        })),
+        _ => None,
+    };
+    let mut out = child.stdout.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        s
+    });
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err("took longer than the time allowed for a page".into());
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => return Err(e.to_string()),
+        }
+    };
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    let output = reader.join().unwrap_or_default();
+    Ok(status.success().then_some(output))
 }
