@@ -431,7 +431,7 @@ fn merge_combinations(text: &str, mentions: &mut Vec<Mention>, ocr: bool) {
     static JOIN: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(
             // OCR marks around the strength are tolerated ("300.MG? /", "7@ UNT/ML /").
-            r"(?i)^[\s,.]*(?:\d[\d.,@]*[\s.]*(?:mg|mcg|g|ml|un'?t|units?|iu|meq|%)(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:ml|actuat|g))?[\s.,?:;'\x22]*)?(?:/|\+|-|&|\band\b|\bwith\b)\s*$",
+            r"(?i)^[\s,.]*(?:\d[\d.,@]*[\s.]*(?:mg|mcg|g|ml|un'?t|units?|iu|meq|%)(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:ml|actuat|g))?[\s.,?:;'\x22]*)?(?:/|\+|-|&|\band\b|\bwith\b)[\s/]*$",
         )
         .expect("valid regex")
     });

@@ -134,6 +134,12 @@ fn long_terms_match_approximately_but_numbers_stay() {
             "insulin isophane, human 70 UNT/ML /insufin, regular, human 30 UNT/ML Injectable Suspension (Humulin)",
             "106892",
         ),
+        // A ";" OCR read inside a name does not cut it.
+        (
+            "MEDICATIONS",
+            "12/23/2015 | 1 ML Epoetin;Alfa 4000 UNT/ML Injection [Epogen] RxNorm",
+            "205923",
+        ),
         (
             "PROBLEMS",
             "06/25/2007 Microalbuminuria due 10 type 2 diabetes mellitus",

@@ -12,8 +12,6 @@
 
 use fst::raw::{Fst, Node};
 
-use crate::normalize::is_sep;
-
 /// Shortest term (key bytes) matched approximately.
 pub const MIN_LEN: usize = 14;
 /// Term characters per edit of the acceptance budget.
@@ -64,7 +62,7 @@ fn is_digit(b: u8) -> bool {
 fn substitute(a: u8, b: u8) -> u16 {
     if a == b {
         EQUAL
-    } else if crate::normalize::ocr::confusable(a, b) {
+    } else if crate::normalize::ocr::confusable(a, b) || (a == b' ' && b == SOFTENED) {
         HALF
     } else if is_digit(a) || is_digit(b) || a == b'\n' || b == b'\n' {
         NEVER
@@ -85,15 +83,32 @@ fn gap(b: u8) -> u16 {
     }
 }
 
-/// The longest term within budget starting at `start` of `key` (ties in end: the cheapest;
-/// a tie between different terms: none, as nothing says which was written).
-pub fn longest<D: AsRef<[u8]>>(fst: &Fst<D>, key: &[u8], start: usize) -> Option<Approximate> {
-    let limit = key[start..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(key.len(), |p| start + p)
-        .min(start + MAX_TEXT);
-    let text = &key[start..limit];
+/// A break inside a window that a term may cross at a cost: a `;` or `:` OCR read inside a
+/// name ("Epoetin;Alfa"). Other hard breaks end the window (see [`window`]).
+pub const SOFTENED: u8 = b';';
+
+/// The stretch of `key` from `start` that a term may cover: up to a hard break (a `;` or `:`
+/// in the page text, per `crossable`, is kept as [`SOFTENED`]) or [`MAX_TEXT`] bytes.
+pub fn window(key: &[u8], start: usize, crossable: impl Fn(usize) -> bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(MAX_TEXT.min(key.len() - start));
+    for (i, &b) in key.iter().enumerate().skip(start).take(MAX_TEXT) {
+        match b {
+            b'\n' if crossable(i) => out.push(SOFTENED),
+            b'\n' => break,
+            _ => out.push(b),
+        }
+    }
+    out
+}
+
+fn word_end(b: u8) -> bool {
+    b == b' ' || b == SOFTENED
+}
+
+/// The longest term within budget at the start of `text` (a [`window`]); `end` is relative
+/// to it. Ties in end: the cheapest; a tie between different terms: none, as nothing says
+/// which was written.
+pub fn longest<D: AsRef<[u8]>>(fst: &Fst<D>, text: &[u8]) -> Option<Approximate> {
     if text.is_empty() {
         return None;
     }
@@ -114,10 +129,7 @@ pub fn longest<D: AsRef<[u8]>>(fst: &Fst<D>, key: &[u8], start: usize) -> Option
     }
     walker.walk(fst.root(), &row, 0, fst::raw::Output::zero());
     let best = walker.best?;
-    (!walker.tied).then_some(Approximate {
-        end: start + best.end,
-        ..best
-    })
+    (!walker.tied).then_some(best)
 }
 
 struct Walker<'a, D: AsRef<[u8]>> {
@@ -149,7 +161,7 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
                     continue;
                 };
                 // The match must end at a word end of the text.
-                if j == 0 || j > n || cost > budget || !(j == n || is_sep(self.text[j])) {
+                if j == 0 || j > n || cost > budget || !(j == n || word_end(self.text[j])) {
                     continue;
                 }
                 self.offer(Approximate {

@@ -6,7 +6,7 @@
 //! resumes after it. Filters are applied before choosing, so an abbreviation written in the
 //! wrong case gives way to a shorter term instead of hiding it.
 
-use super::{Dictionary, Entry, Group};
+use super::{Dictionary, Entry, Group, approx};
 use crate::normalize::KeyText;
 
 /// A dictionary term found in a page.
@@ -74,14 +74,23 @@ fn find(
         let close = approximate
             .filter(|wanted| wanted(key.source_span(start, start + 1).0))
             .and_then(|_| {
-                dict.approximate(bytes, start).or_else(|| {
+                // A ";" or ":" OCR read inside a name may be crossed; other breaks end it.
+                let crossable = |i: usize| {
+                    let (s, _) = key.source_span(i, i + 1);
+                    text[s..].starts_with([';', ':'])
+                };
+                let at = |from: usize| {
+                    dict.approximate(&approx::window(bytes, from, crossable))
+                        .map(|(end, cost, group)| (from + end, cost, group))
+                };
+                at(start).or_else(|| {
                     // A mark OCR glued to the word's first letter ("Jinsulin" for "|insulin"):
                     // the term may start one letter in, at the cost of an edit.
                     let glued = exact.is_none()
                         && bytes.get(start + 1).is_some_and(u8::is_ascii_alphabetic)
                         && bytes[start].is_ascii_alphabetic();
                     glued
-                        .then(|| dict.approximate(bytes, start + 1))
+                        .then(|| at(start + 1))
                         .flatten()
                         .map(|(end, cost, group)| (end, cost + 2, group))
                 })

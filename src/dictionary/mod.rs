@@ -350,13 +350,13 @@ impl Dictionary {
         }
     }
 
-    /// The longest term close enough to the text at `start` (OCR'd text; see [`approx`]), as
-    /// (end, cost in half-edits, group).
-    pub fn approximate(&self, key: &[u8], start: usize) -> Option<(usize, u16, Group)> {
-        let builtin = approx::longest(self.builtin.as_fst(), key, start)
+    /// The longest term close enough to the start of `window` (OCR'd text; see [`approx`]),
+    /// as (end within the window, cost in half-edits, group).
+    pub fn approximate(&self, window: &[u8]) -> Option<(usize, u16, Group)> {
+        let builtin = approx::longest(self.builtin.as_fst(), window)
             .map(|a| (a.end, a.cost, Group::Builtin(a.value)));
         let user = self.user.map.as_ref().and_then(|m| {
-            approx::longest(m.as_fst(), key, start)
+            approx::longest(m.as_fst(), window)
                 .map(|a| (a.end, a.cost, Group::User(a.value as usize)))
         });
         match (builtin, user) {
