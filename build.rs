@@ -59,7 +59,7 @@ fn main() {
     }
     let fst_bytes = builder.into_inner().expect("fst");
     // Every word of every term and section header: the vocabulary OCR'd words are corrected
-    // toward.
+    // toward ...
     let mut words: std::collections::BTreeSet<String> = groups
         .keys()
         .flat_map(|k| k.split(' ').map(str::to_string).collect::<Vec<_>>())
@@ -70,6 +70,23 @@ fn main() {
             let header = line.split('\t').next().unwrap_or("");
             words.extend(
                 fold::term_key(header)
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string),
+            );
+        }
+    }
+    // ... and the words of the ConText triggers, so that a misread "problem intormation not
+    // available" still reads as the statement it is.
+    if let Ok(context) = fs::read_to_string("dictionaries/context.tsv") {
+        println!("cargo:rerun-if-changed=dictionaries/context.tsv");
+        for line in context.lines().skip(1) {
+            let trigger = line.split('\t').next().unwrap_or("");
+            if trigger.starts_with("re:") {
+                continue;
+            }
+            words.extend(
+                fold::term_key(trigger)
                     .split(' ')
                     .filter(|w| !w.is_empty())
                     .map(str::to_string),

@@ -98,7 +98,6 @@ impl Extractor {
                 page.origin == PageOrigin::TextLayer,
             ));
             let key = KeyText::new(text);
-            let ctx = self.context.scan(text, &key);
             // OCR'd text: match on a key whose misread words are corrected.
             let ocr = page.origin != PageOrigin::TextLayer;
             // Only where findings can come from: clinical sections (or anywhere in a
@@ -112,6 +111,8 @@ impl Extractor {
             } else {
                 (key.clone(), Vec::new())
             };
+            // Context triggers are read on the corrected key too ("intormation not available").
+            let ctx = self.context.scan(text, &match_key);
             let terms = if ocr {
                 find_terms_approximately(&self.dictionary, text, &match_key, &findings_here)
             } else {
@@ -155,10 +156,14 @@ impl Extractor {
                     continue;
                 };
                 let (ks, ke) = (
-                    key.key_offset(m.start),
-                    key.key_offset(m.end).max(key.key_offset(m.start) + 1),
+                    match_key.key_offset(m.start),
+                    match_key
+                        .key_offset(m.end)
+                        .max(match_key.key_offset(m.start) + 1),
                 );
-                let mut decision = self.context.assert(&ctx, &key, ks, ke.min(key.key.len()));
+                let mut decision =
+                    self.context
+                        .assert(&ctx, &match_key, ks, ke.min(match_key.key.len()));
                 let corrected = changes
                     .iter()
                     .filter(|c| c.start < m.key_end && m.key_start < c.end)
@@ -440,7 +445,7 @@ fn merge_combinations(text: &str, mentions: &mut Vec<Mention>, ocr: bool) {
     // RxNorm\nsalmeterol 0.05 MG/ACTUAT"). Text layers keep cells whole (see ingest::pdf).
     static WRAPPED: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(
-            r"(?i)^[\s,.]*(?:\d[\d.,@]*[\s.]*(?:mg|mcg|g|ml|un'?t|units?|iu|meq|%)(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:ml|actuat|g))?[\s.,?:;'\x22]*)?/[^\S\n]*[^\s/\d][^\n/]{0,23}\n[\s:;|.,'\x22_]*$",
+            r"(?i)^[\s,.]*(?:\d[\d.,@]*[\s.]*(?:mg|mcg|g|ml|un'?t|units?|iu|meq|%)(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:ml|actuat|g))?[\s.,?:;'\x22]*)?/[^\S\n]*[^\s/][^\n/]{0,23}\n[\s:;|.,'\x22_]*$",
         )
         .expect("valid regex")
     });
@@ -457,13 +462,18 @@ fn merge_combinations(text: &str, mentions: &mut Vec<Mention>, ocr: bool) {
         // only "/", "and", "with" join.
         let bullet_break = gap.contains('\n') && gap.trim_end().ends_with(['-', '+', '&', '*']);
         // "10 mg / day\naspirin": a rate, not a wrapped product.
+        // "mg/1 ML": a strength's denominator, not a wrapped product.
+        static DENOMINATOR: LazyLock<regex::Regex> = LazyLock::new(|| {
+            regex::Regex::new(r"^\s*\d[\d.,]*\s*[A-Za-z]{1,3}\b").expect("valid regex")
+        });
         let per = |gap: &str| {
-            let word = gap[gap.rfind('/').map_or(0, |p| p + 1)..]
+            let tail = &gap[gap.rfind('/').map_or(0, |p| p + 1)..];
+            let word = tail
                 .split(|c: char| !c.is_alphanumeric())
                 .find(|w| !w.is_empty())
                 .unwrap_or("")
                 .to_ascii_lowercase();
-            PER_UNITS.contains(&word.as_str())
+            PER_UNITS.contains(&word.as_str()) || DENOMINATOR.is_match(tail)
         };
         let wrapped = ocr && !JOIN.is_match(gap) && WRAPPED.is_match(gap) && !per(gap);
         let joined = wrapped || JOIN.is_match(gap);
@@ -630,6 +640,10 @@ mod tests {
             (
                 "MEDICATIONS\nAranesp 0.5 MG/1 MI, SOL\n\nTylenol Extra Strength 500\nMG TAB\n",
                 &["Aranesp", "Tylenol Extra Strength"],
+            ),
+            (
+                "MEDICATIONS\nActive 824194 Amoxicillin 875 MG/ 0.0 Last rcrawley\nClavulanate 125 MG Dose:\n",
+                &["Amoxicillin 875 MG/ Clavulanate"],
             ),
         ];
         for (text, want) in cases {
