@@ -5,7 +5,7 @@
 //!
 //! Only words that could be a misread are touched: never pure numbers ("5 mg" stays), never
 //! short words, and only when one vocabulary word is nearest. Longer words may be further off
-//! (one edit from six letters, two from ten). Mentions built on corrected words carry a lower
+//! (one confusion up to seven letters, one edit from eight, two from ten). Mentions built on corrected words carry a lower
 //! confidence in their evidence.
 
 use fst::raw::{Fst, Node};
@@ -122,9 +122,11 @@ impl Corrector {
         {
             return None;
         }
+        // Short words only through OCR's own confusions: one plain edit turns too many short
+        // words into another drug's name ("ppitor" is one edit from Pritor and two from Lipitor).
         let budget = match token.len() {
-            0..=5 => CONFUSABLE,
-            6..=9 => EDIT,
+            0..=7 => CONFUSABLE,
+            8..=9 => EDIT,
             _ => 2 * EDIT,
         };
         // Multi-letter confusions, tried as rewritten variants of the token.
