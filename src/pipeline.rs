@@ -90,6 +90,17 @@ impl Extractor {
         let mut patient_pages = Vec::new();
         // Sections whose table has an end-date column (carried over page breaks).
         let mut end_columns = std::collections::HashSet::new();
+        // The words an OCR'd document writes correctly somewhere: the likelier readings of
+        // its misread ones.
+        let document_words = if doc.pages.iter().any(|p| p.origin != PageOrigin::TextLayer) {
+            let keys: Vec<String> = texts.iter().map(|t| KeyText::new(t).key).collect();
+            crate::normalize::ocr::DocumentWords::new(
+                &self.corrector,
+                keys.iter().map(String::as_str),
+            )
+        } else {
+            Default::default()
+        };
         for (pi, page) in doc.pages.iter().enumerate() {
             let text = page.text.as_str();
             patient_pages.push(patient::read_page(
@@ -107,7 +118,8 @@ impl Extractor {
                 None => !any_clinical_section,
             };
             let (match_key, changes) = if ocr {
-                self.corrector.correct_where(&key, findings_here)
+                self.corrector
+                    .correct_where(&key, &document_words, findings_here)
             } else {
                 (key.clone(), Vec::new())
             };

@@ -63,6 +63,39 @@ pub(crate) fn confusable(a: u8, b: u8) -> bool {
     CONFUSABLE_TABLE[a as usize * 256 + b as usize]
 }
 
+/// How far (half-edits) a misread token may be from the word it is corrected to. Short words
+/// only through OCR's own confusions: one plain edit turns too many short words into another
+/// drug's name ("ppitor" is one edit from Pritor and two from Lipitor).
+fn budget(token: &str) -> u16 {
+    match token.len() {
+        0..=7 => CONFUSABLE,
+        8..=9 => EDIT,
+        _ => 2 * EDIT,
+    }
+}
+
+/// Weighted edit distance (half-edits) between a token and a word, OCR confusions at half cost.
+fn distance(a: &[u8], b: &[u8]) -> u16 {
+    let mut row: Vec<u16> = (0..=b.len() as u16).map(|j| j * EDIT).collect();
+    for i in 1..=a.len() {
+        let mut prev = row[0];
+        row[0] = i as u16 * EDIT;
+        for j in 1..=b.len() {
+            let sub = if a[i - 1] == b[j - 1] {
+                EQUAL
+            } else if confusable(a[i - 1], b[j - 1]) {
+                CONFUSABLE
+            } else {
+                EDIT
+            };
+            let next = (row[j] + EDIT).min(row[j - 1] + EDIT).min(prev + sub);
+            prev = row[j];
+            row[j] = next;
+        }
+    }
+    row[b.len()]
+}
+
 /// Letters OCR reads one for the other (either way round).
 const CONFUSIONS: &[(u8, u8)] = &[
     (b'0', b'o'),
@@ -109,26 +142,25 @@ impl Corrector {
         answer
     }
 
-    fn search(&self, token: &str) -> Option<(String, u16)> {
+    /// True for a token that could be a misread vocabulary word: not a word itself, not short,
+    /// and without a digit OCR does not confuse with a letter ("rosve3": a misread number or
+    /// code, never made into a word).
+    fn could_be_misread(&self, token: &str) -> bool {
         let letters = token.bytes().filter(u8::is_ascii_alphabetic).count();
-        if letters < 3 || token.len() < 4 || !token.is_ascii() || self.words.contains(token) {
+        letters >= 3
+            && token.len() >= 4
+            && token.is_ascii()
+            && !token
+                .bytes()
+                .any(|b| b.is_ascii_digit() && !(b'a'..=b'z').any(|l| confusable(b, l)))
+            && !self.words.contains(token)
+    }
+
+    fn search(&self, token: &str) -> Option<(String, u16)> {
+        if !self.could_be_misread(token) {
             return None;
         }
-        // A digit OCR does not confuse with a letter ("rosve3") says the token is not a
-        // misread word (a misread number, a code): never made into one.
-        if token
-            .bytes()
-            .any(|b| b.is_ascii_digit() && !(b'a'..=b'z').any(|l| confusable(b, l)))
-        {
-            return None;
-        }
-        // Short words only through OCR's own confusions: one plain edit turns too many short
-        // words into another drug's name ("ppitor" is one edit from Pritor and two from Lipitor).
-        let budget = match token.len() {
-            0..=7 => CONFUSABLE,
-            8..=9 => EDIT,
-            _ => 2 * EDIT,
-        };
+        let budget = budget(token);
         // Multi-letter confusions, tried as rewritten variants of the token.
         let mut variants: Vec<(String, u16)> = vec![(token.to_string(), 0)];
         for (from, to) in [
@@ -188,7 +220,7 @@ impl Corrector {
     /// The key with misread words corrected, and where it changed. A word that OCR broke with
     /// a stray mark ("AMPICI.LLIN", "PENICILI.IN") is tried whole first.
     pub fn correct(&self, key: &KeyText) -> (KeyText, Vec<Change>) {
-        self.correct_where(key, |_| true)
+        self.correct_where(key, &DocumentWords::default(), |_| true)
     }
 
     /// As [`Corrector::correct`], only for words whose page-text offset `wanted` accepts
@@ -196,9 +228,17 @@ impl Corrector {
     pub fn correct_where(
         &self,
         key: &KeyText,
+        document: &DocumentWords,
         wanted: impl Fn(usize) -> bool,
     ) -> (KeyText, Vec<Change>) {
-        let fix = |w: &str| self.fix(w);
+        // A word the document itself writes elsewhere is the likelier reading ("Humalin" beside
+        // "Humulin", not "Humatin"): it may be one edit further off than any other word.
+        let fix = |w: &str| {
+            if !self.could_be_misread(w) {
+                return None;
+            }
+            document.nearest(w).or_else(|| self.fix(w))
+        };
         let k = key.key.as_bytes();
         let token_end = |i: usize| {
             (i..k.len())
@@ -266,6 +306,65 @@ impl Corrector {
             }
         }
         (out, changes)
+    }
+}
+
+/// The vocabulary words a document writes correctly somewhere, by first letter.
+#[derive(Debug, Default)]
+pub struct DocumentWords {
+    by_first: std::collections::HashMap<u8, Vec<String>>,
+}
+
+impl DocumentWords {
+    /// The vocabulary words (five letters or more) among the words of `keys`.
+    pub fn new<'a>(corrector: &Corrector, keys: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut seen = std::collections::HashSet::new();
+        let mut by_first: std::collections::HashMap<u8, Vec<String>> = Default::default();
+        for key in keys {
+            for word in key.split([' ', '\n']) {
+                if word.len() >= 5
+                    && word.bytes().all(|b| b.is_ascii_lowercase())
+                    && !seen.contains(word)
+                    && corrector.is_word(word)
+                {
+                    seen.insert(word.to_string());
+                    by_first
+                        .entry(word.as_bytes()[0])
+                        .or_default()
+                        .push(word.to_string());
+                }
+            }
+        }
+        DocumentWords { by_first }
+    }
+
+    /// The document word nearest to `token` within one edit more than the token's budget,
+    /// when exactly one is nearest.
+    fn nearest(&self, token: &str) -> Option<(String, u16)> {
+        let t = token.as_bytes();
+        let words = self.by_first.get(t.first()?)?;
+        let limit = budget(token) + EDIT;
+        let mut best: Option<(u16, &str)> = None;
+        let mut tied = false;
+        for w in words {
+            if w.len().abs_diff(t.len()) > 2 || w == token {
+                continue;
+            }
+            let d = distance(t, w.as_bytes());
+            match best {
+                _ if d > limit => {}
+                Some((b, _)) if d > b => {}
+                Some((b, _)) if d == b => tied = true,
+                _ => {
+                    best = Some((d, w));
+                    tied = false;
+                }
+            }
+        }
+        match best {
+            Some((d, w)) if !tied && d > 0 => Some((w.to_string(), d)),
+            _ => None,
+        }
     }
 }
 
@@ -390,6 +489,18 @@ mod tests {
             let got = c.fix(token).map(|(w, _)| w);
             assert_eq!(got.as_deref(), *want, "{token}");
         }
+    }
+
+    #[test]
+    fn a_word_the_document_writes_is_the_likelier_reading() {
+        let c = corrector(&["humulin", "humatin", "insulin"]);
+        let misread = KeyText::new("Humalin");
+        // Alone, "Humalin" is nearest Humatin (l/t is an OCR confusion) ...
+        assert_eq!(c.correct(&misread).0.key, "humatin");
+        // ... but a document that writes "Humulin" elsewhere means Humulin.
+        let document = DocumentWords::new(&c, ["insulin humulin"]);
+        let (fixed, _) = c.correct_where(&misread, &document, |_| true);
+        assert_eq!(fixed.key, "humulin");
     }
 
     #[test]
