@@ -20,8 +20,10 @@ const CHARS_PER_EDIT: usize = 12;
 const BAND: usize = 6;
 /// Longest stretch of text a term is compared with.
 const MAX_TEXT: usize = 320;
+/// Letters before the first misread where an error is still looked for.
+const EXACT_SLACK: usize = 3;
 /// Automaton states visited from one start at most (bounds the worst case).
-const MAX_VISITS: usize = 30_000;
+const MAX_VISITS: usize = 5_000;
 
 const EQUAL: u16 = 0;
 const HALF: u16 = 1;
@@ -112,9 +114,24 @@ pub fn longest<D: AsRef<[u8]>>(fst: &Fst<D>, text: &[u8]) -> Option<Approximate>
     if text.is_empty() {
         return None;
     }
+    // The text reads exactly along the automaton up to where the first misread is: an error
+    // is looked for only from a few letters before it (an earlier one would have to be
+    // followed by an accidental exact stretch), which keeps the walk small.
+    let mut node = fst.root();
+    let mut exact = 0usize;
+    for &b in text {
+        match node.find_input(b) {
+            Some(t) => {
+                node = fst.node(node.transition(t).addr);
+                exact += 1;
+            }
+            None => break,
+        }
+    }
     let mut walker = Walker {
         fst,
         text,
+        exact_until: exact.saturating_sub(EXACT_SLACK),
         visits: 0,
         best: None,
         tied: false,
@@ -135,12 +152,22 @@ pub fn longest<D: AsRef<[u8]>>(fst: &Fst<D>, text: &[u8]) -> Option<Approximate>
 struct Walker<'a, D: AsRef<[u8]>> {
     fst: &'a Fst<D>,
     text: &'a [u8],
+    /// Depth up to which the term must read exactly (see [`longest`]).
+    exact_until: usize,
     visits: usize,
     best: Option<Approximate>,
     tied: bool,
 }
 
 impl<D: AsRef<[u8]>> Walker<'_, D> {
+    fn allow(&self, depth: usize) -> u16 {
+        if depth < self.exact_until {
+            EQUAL
+        } else {
+            allow(depth)
+        }
+    }
+
     fn walk(
         &mut self,
         node: Node<'_>,
@@ -171,7 +198,7 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
                 });
             }
         }
-        if row.iter().min().is_some_and(|&m| m > allow(depth)) {
+        if row.iter().min().is_some_and(|&m| m > self.allow(depth)) {
             return;
         }
         let mut next = [NEVER; 2 * BAND + 1];
@@ -188,8 +215,14 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
                 continue;
             }
             let d = depth + 1;
+            // Cells further off the diagonal than the allowance are out of reach: each step
+            // off it costs at least half an edit.
+            let reach = (self.allow(d) as usize).min(BAND);
             for k in 0..next.len() {
                 next[k] = NEVER;
+                if k + reach < BAND || k > BAND + reach {
+                    continue;
+                }
                 let Some(j) = (d + k).checked_sub(BAND) else {
                     continue;
                 };
@@ -212,6 +245,10 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
                     }
                 }
                 next[k] = c.min(NEVER);
+            }
+            // Over the allowance already (a final state here would be over its budget too).
+            if next.iter().min().is_some_and(|&m| m > self.allow(d)) {
+                continue;
             }
             let node = self.fst.node(tr.addr);
             self.walk(node, &next, d, out.cat(tr.out));
