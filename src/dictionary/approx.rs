@@ -141,7 +141,10 @@ pub fn longest<D: AsRef<[u8]>>(fst: &Fst<D>, text: &[u8]) -> Option<Approximate>
     for (k, cell) in row.iter_mut().enumerate().skip(BAND) {
         let j = k - BAND;
         if j <= text.len() {
-            *cell = text[..j].iter().map(|&b| gap(b)).sum::<u16>().min(NEVER);
+            *cell = text[..j]
+                .iter()
+                .fold(0u16, |c, &b| c.saturating_add(gap(b)))
+                .min(NEVER);
         }
     }
     walker.walk(fst.root(), &row, 0, fst::raw::Output::zero());
