@@ -53,6 +53,9 @@ pub struct Extractor {
     pub corrector: crate::normalize::ocr::Corrector,
 }
 
+/// Words at the end of a line that may be another column's text ("SNOMED CT", a code).
+const OTHER_COLUMN_WORDS: usize = 3;
+
 /// Confidence of a term read approximately, from its cost in half-edits.
 fn approximate_confidence(cost: u16) -> f32 {
     match cost {
@@ -256,6 +259,9 @@ impl Extractor {
             ));
             page_mentions.sort_by_key(|m| (m.start, m.end));
             merge_combinations(text, &mut page_mentions, ocr);
+            if ocr {
+                self.join_wrapped_cells(text, &mut page_mentions);
+            }
             self.read_rows(
                 page,
                 text,
@@ -282,6 +288,129 @@ impl Extractor {
 }
 
 impl Extractor {
+    /// OCR reads a table row line by line: a cell that wraps continues on the next line, after
+    /// the row's other columns ("Abnormal findings diagnostic imaging heart+coronary SNOMED
+    /// CT\n, | circulat (finding)"). A finding that ends its line with no other finding after
+    /// it is tried joined with the start of the next line (its leading marks and dates
+    /// skipped, up to three trailing words of its own line taken as other columns); when a
+    /// longer term reads across, the finding becomes that term.
+    fn join_wrapped_cells(&self, text: &str, mentions: &mut Vec<Mention>) {
+        let mut i = 0;
+        while i < mentions.len() {
+            if let Some((end, entries, cost)) = self.wrapped_term(text, mentions, i) {
+                let a = &mut mentions[i];
+                a.reading = entries.first().map(|e| e.term.clone());
+                a.entries = entries;
+                a.end = end;
+                a.char_end = text[..end].chars().count();
+                a.text = text[a.start..end].to_string();
+                a.confidence = a.confidence.min(approximate_confidence(cost.max(3)));
+                let (start, end) = (a.start, a.end);
+                let mut j = i + 1;
+                while j < mentions.len() {
+                    if mentions[j].start >= start && mentions[j].start < end {
+                        mentions.remove(j);
+                    } else {
+                        j += 1;
+                    }
+                }
+            }
+            i += 1;
+        }
+    }
+
+    /// The term read across a wrapped cell from mention `i`, if any: (end in the page text,
+    /// its rows for the mention's role, cost).
+    fn wrapped_term(
+        &self,
+        text: &str,
+        mentions: &[Mention],
+        i: usize,
+    ) -> Option<(usize, Vec<Entry>, u16)> {
+        let a = &mentions[i];
+        if !matches!(a.role, Role::Condition | Role::Medication) {
+            return None;
+        }
+        let line_end = a.end + text[a.end..].find('\n')?;
+        if mentions
+            .iter()
+            .any(|m| m.start >= a.end && m.start < line_end)
+        {
+            return None;
+        }
+        // The next line that has words (one blank line between is allowed), past its leading
+        // marks, dates and other short tokens.
+        let mut next = line_end + 1;
+        if text[next..]
+            .trim_start_matches([' ', '\t'])
+            .starts_with('\n')
+        {
+            next += text[next..].find('\n')? + 1;
+        }
+        let next_end = text[next..].find('\n').map_or(text.len(), |p| next + p);
+        let mut cont = next;
+        for word in text[next..next_end].split_inclusive(char::is_whitespace) {
+            if word.chars().filter(|c| c.is_alphabetic()).count() > 2 {
+                break;
+            }
+            cont += word.len();
+        }
+        if cont >= next_end || !text[cont..].starts_with(char::is_alphabetic) {
+            return None;
+        }
+        let continuation = &text[cont..next_end];
+        let words: Vec<(usize, &str)> = text[a.end..line_end]
+            .split_whitespace()
+            .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+            .collect();
+        let finds = a
+            .section
+            .as_ref()
+            .and_then(|(_, kind)| self.sections.kind(kind))
+            .and_then(|k| k.finds);
+        for dropped in 0..=OTHER_COLUMN_WORDS.min(words.len()) {
+            let head_end = match words.len() - dropped {
+                0 => a.end,
+                n => words[n - 1].0 + words[n - 1].1.len(),
+            };
+            let head = &text[a.start..head_end];
+            let joined = format!("{head} {continuation}");
+            let key = KeyText::new(&joined);
+            let k = key.key.as_bytes();
+            let mut candidates = Vec::new();
+            self.dictionary.prefixes(k, 0, &mut candidates);
+            let exact = candidates
+                .iter()
+                .map(|&(end, g)| (end, 0u16, g))
+                .max_by_key(|c| c.0);
+            let close = self
+                .dictionary
+                .approximate(&crate::dictionary::approx::window(k, 0, |_| false));
+            let best = match (exact, close) {
+                (Some(e), Some(c)) if c.0 > e.0 => Some(c),
+                (Some(e), _) => Some(e),
+                (None, c) => c,
+            };
+            let Some((end, cost, group)) = best else {
+                continue;
+            };
+            let (_, e) = key.source_span(0, end);
+            // It must read into the next line, past the words already found.
+            if e <= head.len() + 1 {
+                continue;
+            }
+            let entries = self.dictionary.entries(group);
+            let Some((role, entries)) = assign_role(finds, a.section.is_none(), entries) else {
+                continue;
+            };
+            if role != a.role {
+                continue;
+            }
+            return Some((cont + (e - head.len() - 1), entries, cost));
+        }
+        None
+    }
+
     /// "No known allergies" and kin, anywhere but in a family history.
     fn no_known_allergies(
         &self,
@@ -625,7 +754,7 @@ mod tests {
         let cases: &[(&str, &[&str])] = &[
             (
                 "MEDICATIONS\nAcetaminophen 300 MG / Hydrocodone Bitartrate 5 MG Oral RxNorm\nTablet\n",
-                &["Acetaminophen 300 MG / Hydrocodone Bitartrate"],
+                &["acetaminophen 300 MG / hydrocodone bitartrate 5 MG Oral Tablet"],
             ),
             (
                 "MEDICATIONS\namoxicillin/clavulanate 875 mg BID\n",
@@ -656,6 +785,14 @@ mod tests {
             (
                 "MEDICATIONS\nActive 824194 Amoxicillin 875 MG/ 0.0 Last rcrawley\nClavulanate 125 MG Dose:\n",
                 &["Amoxicillin 875 MG/ Clavulanate"],
+            ),
+            // A cell wrapped past the row's code and date columns reads as its whole term.
+            (
+                "MEDICATIONS\nMay 7, May 25, Acetaminophen 21.7 MG/ML / Dextromethorphan Hydrobromide 1 RxNorm\n2021 2021 MG/ML / doxylamine succinate 0.417 MG/ML Oral Solution 1043400\nMar 6, Mar 1, Etonogestrel 68 MG Drug Implant RxNorm\n",
+                &[
+                    "acetaminophen 21.7 MG/ML / dextromethorphan hydrobromide 1 MG/ML / doxylamine succinate 0.417 MG/ML Oral Solution",
+                    "Etonogestrel 68 MG Drug Implant",
+                ],
             ),
         ];
         for (text, want) in cases {
