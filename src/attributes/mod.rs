@@ -32,7 +32,7 @@ pub static DATE: LazyLock<Regex> = LazyLock::new(|| {
         \b(?:
             \d{1,2}/\d{1,2}/\d{4}
           | \d{4}-\d{2}-\d{2}
-          | (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?[\s\-]+\d{1,2},?[\s\-]+\d{4}
+          | (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?[\s\-]+\d{1,2}(?:,['\s\-]*|[\s\-]+)\d{4}
           | \d{1,2}[\s\-](?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[\s\-,]+\d{4}
           | (?:mon|tue|wed|thu|fri|sat|sun)\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\s+\d{1,2}\s+[\d:]+\s+[a-z]{2,4}\s+\d{4}
           | \d{8}
@@ -227,9 +227,13 @@ pub fn end_column_header(text: &str) -> bool {
     text.lines().rev().take(80).any(|l| {
         let mut cells: Vec<&str> = l.split('\t').map(str::trim).collect();
         // OCR text has no tabs: a line made only of header words is a header row.
-        // (OCR may misread one of them: "Start Stop Dascription Code").
+        // (OCR may misread one of them: "Start Stop Dascription Code", and leaves marks
+        // read off the rules between them: "Start Stop — a, Description . / . Code".)
         if cells.len() == 1 {
-            let words: Vec<&str> = l.split_whitespace().collect();
+            let words: Vec<&str> = l
+                .split_whitespace()
+                .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+                .collect();
             let known = words
                 .iter()
                 .filter(|w| {
@@ -281,6 +285,13 @@ pub fn parse_any_date(s: &str) -> Option<String> {
     static MON_DAY_YEAR: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)^([a-z]{3})[a-z]*-(\d{1,2})-(\d{4})$").expect("valid regex")
     });
+    // OCR'd "Mar 2,2018", "Feb 29,'2020".
+    static SQUEEZED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^([a-z]{3})[a-z]*\.?\s+(\d{1,2}),['\s]*(\d{4})$").expect("valid regex")
+    });
+    if let Some(c) = SQUEEZED.captures(s) {
+        return crate::patient::parse_date(&format!("{} {}, {}", &c[1], &c[2], &c[3]));
+    }
     if let Some(c) = WEEKDAY.captures(s) {
         return crate::patient::parse_date(&format!("{} {}, {}", &c[1], &c[2], &c[3]));
     }
@@ -345,6 +356,8 @@ mod tests {
         assert!(!facts(open, "Hydrochlorothiazide").ended);
         let ocr = "Start Stop Description Code\n01/15/2017 01/21/2018 Stress (finding) SNOMED CT 73595000\n";
         assert!(facts(ocr, "Stress").ended);
+        let marks = "Start Stop — a, Description . / . Code\n01/15/2017 01/21/2018 Stress (finding) SNOMED CT 73595000\n";
+        assert!(facts(marks, "Stress").ended);
         let no_column = "Date\tDescription\n01/15/2017\t01/21/2018\tStress\n";
         assert!(!facts(no_column, "Stress").ended);
         let labels = "Start: 2014-12-22\nStop: 2015-01-04\nDescription: Acute viral pharyngitis\n";
@@ -359,11 +372,18 @@ mod tests {
     fn date_formats() {
         for (s, want) in [
             ("Mon Jun 22 00:00:00 EDT 2015", "2015-06-22"),
+            ("Mar 2,2018", "2018-03-02"),
+            ("Feb 29,'2020", "2020-02-29"),
             ("20120806", "2012-08-06"),
             ("Jun-15-2017", "2017-06-15"),
             ("May 27, 2021", "2021-05-27"),
             ("01/21/2018", "2018-01-21"),
         ] {
+            assert_eq!(
+                DATE.find(s).map(|m| m.as_str()),
+                Some(s),
+                "found whole: {s}"
+            );
             assert_eq!(parse_any_date(s).as_deref(), Some(want), "{s}");
         }
     }
