@@ -70,12 +70,23 @@ pub fn row_start(text: &str, line_start: usize, section_start: usize) -> usize {
     if !line.split('\n').next().unwrap_or("").contains(':') {
         return start;
     }
-    while start > section_start.max(1) {
-        let prev_start = text[..start - 1].rfind('\n').map_or(0, |p| p + 1);
-        if prev_start < section_start || !DATE_LABEL.is_match(&text[prev_start..start]) {
+    // (OCR puts blank lines between a record's lines: they are passed over.)
+    let mut at = start;
+    while at > section_start.max(1) {
+        let prev_start = text[..at - 1].rfind('\n').map_or(0, |p| p + 1);
+        if prev_start < section_start {
+            break;
+        }
+        let prev = &text[prev_start..at];
+        if prev.trim().is_empty() {
+            at = prev_start;
+            continue;
+        }
+        if !DATE_LABEL.is_match(prev) {
             break;
         }
         start = prev_start;
+        at = prev_start;
     }
     start
 }
@@ -366,6 +377,14 @@ mod tests {
         let f = row_facts(labels, &key, 0..labels.len(), s..s + 5, 0, false);
         assert!(f.ended);
         assert_eq!(f.dates, vec!["2014-12-22", "2015-01-04"]);
+        // OCR leaves blank lines between a record's lines.
+        let spaced = "Start: 2021-02-26\n\nStop: 2021-03-21\n\nDescription: Nasal congestion\n";
+        let s = spaced.find("Nasal").unwrap();
+        let line = spaced.rfind("Description").unwrap();
+        assert_eq!(row_start(spaced, line, 0), 0);
+        let key = KeyText::new(spaced);
+        let f = row_facts(spaced, &key, 0..spaced.len(), s..s + 5, 0, false);
+        assert!(f.ended);
     }
 
     #[test]
