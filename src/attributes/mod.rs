@@ -210,6 +210,9 @@ pub fn row_facts(
             facts.dates.push(d);
         }
     }
+    if facts.dates.is_empty() {
+        facts.dates = wrapped_dates(row_text);
+    }
     // An end date: under a header with an end column, or after an end label in the row.
     let mut labelled_end = false;
     for line in row_text.lines() {
@@ -226,6 +229,44 @@ pub fn row_facts(
     facts.ended = labelled_end || (has_end_column && facts.dates.len() >= 2);
     // Label records: "Start: …" / "Stop: …" lines before the description belong to the row.
     facts
+}
+
+/// Dates whose cells wrapped, read line by line: "Dec 26, Jan 22, Viral sinusitis\n2017 2018"
+/// is Dec 26, 2017 and Jan 22, 2018 (month and day on the row's first line, the years in the
+/// same order at the start of the next).
+fn wrapped_dates(row_text: &str) -> Vec<String> {
+    static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2}),",
+        )
+        .expect("valid regex")
+    });
+    static YEARS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[\s|.,]*((?:\d{4}[\s|.,]+)*\d{4})\b").expect("valid regex"));
+    let mut lines = row_text.lines();
+    let (Some(first), Some(second)) = (lines.next(), lines.next()) else {
+        return Vec::new();
+    };
+    let days: Vec<(String, String)> = MONTH_DAY
+        .captures_iter(first)
+        .map(|c| (c[1].to_string(), c[2].to_string()))
+        .collect();
+    let Some(years) = YEARS.captures(second) else {
+        return Vec::new();
+    };
+    let years: Vec<&str> = years[1]
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|y| y.len() == 4)
+        .collect();
+    if days.is_empty() || days.len() != years.len() {
+        return Vec::new();
+    }
+    days.iter()
+        .zip(years)
+        .filter_map(|((month, day), year)| {
+            crate::patient::parse_date(&format!("{month} {day}, {year}"))
+        })
+        .collect()
 }
 
 /// True when `text` holds a table header line with an end-date column: a cell "Stop", "End
@@ -377,6 +418,14 @@ mod tests {
         let f = row_facts(labels, &key, 0..labels.len(), s..s + 5, 0, false);
         assert!(f.ended);
         assert_eq!(f.dates, vec!["2014-12-22", "2015-01-04"]);
+        // Date cells that wrapped: month and day on the row's line, the years below.
+        let wrapped = "Start Stop Description Code\nDec 26, Jan 22, Viral sinusitis (disorder) SNOMED CT 444814009\n2017 2018\n";
+        let s = wrapped.find("Viral").unwrap();
+        let row = wrapped.find("Dec").unwrap()..wrapped.len();
+        let key = KeyText::new(wrapped);
+        let f = row_facts(wrapped, &key, row, s..s + 15, 0, false);
+        assert_eq!(f.dates, vec!["2017-12-26", "2018-01-22"]);
+        assert!(f.ended);
         // OCR leaves blank lines between a record's lines.
         let spaced = "Start: 2021-02-26\n\nStop: 2021-03-21\n\nDescription: Nasal congestion\n";
         let s = spaced.find("Nasal").unwrap();
