@@ -53,6 +53,28 @@ pub struct Extractor {
     pub corrector: crate::normalize::ocr::Corrector,
 }
 
+/// The mention that starts the line after mention `i`'s, when that line only carries on
+/// `i`'s cell: `i` ends its line's findings, and the next line starts with nothing but numbers
+/// and marks (a wrapped date column's years) and then a lower-case word, the first word of a
+/// finding of the same kind. A new row starts with its own date or a capital.
+fn wrapped_piece(text: &str, mentions: &[Mention], i: usize) -> Option<usize> {
+    let a = &mentions[i];
+    let line_end = a.end + text[a.end..].find('\n')?;
+    let j = i + 1;
+    let b = mentions.get(j)?;
+    if b.start <= line_end || b.role != a.role || text[line_end + 1..b.start].contains('\n') {
+        return None;
+    }
+    let lead = &text[line_end + 1..b.start];
+    let first_year = lead.split_whitespace().next().unwrap_or("");
+    let continues = !lead.chars().any(char::is_alphabetic)
+        && !lead.contains('/')
+        && first_year.len() == 4
+        && first_year.chars().all(|c| c.is_ascii_digit())
+        && text[b.start..].starts_with(char::is_lowercase);
+    continues.then_some(j)
+}
+
 /// Words at the end of a line that may be another column's text ("SNOMED CT", a code).
 const OTHER_COLUMN_WORDS: usize = 3;
 
@@ -314,6 +336,12 @@ impl Extractor {
                         j += 1;
                     }
                 }
+            } else if let Some(j) = wrapped_piece(text, mentions, i) {
+                // No term reads across, but the next line only carries on this cell ("...
+                // retinopathy due to type 2 SNOMED CT\n2019 diabetes mellitus (disorder)"):
+                // the words there are the rest of this finding's name, not a finding of their
+                // own.
+                mentions.remove(j);
             }
             i += 1;
         }
@@ -747,6 +775,32 @@ mod tests {
             .filter(|f| f.role == Role::Medication)
             .map(|f| crate::fhir::collapse_ws(&f.text))
             .collect()
+    }
+
+    fn conditions(text: &str) -> Vec<String> {
+        let doc = crate::ingest::read_bytes(
+            std::path::Path::new("t.txt"),
+            text.as_bytes(),
+            None,
+            &Default::default(),
+        )
+        .unwrap();
+        let x = Extractor::default().extract(&doc);
+        x.findings
+            .iter()
+            .filter(|f| f.role == Role::Condition)
+            .map(|f| crate::fhir::collapse_ws(&f.text))
+            .collect()
+    }
+
+    #[test]
+    fn the_rest_of_a_wrapped_cell_is_not_a_finding_of_its_own() {
+        // OCR'd row: the description wrapped past the code column, the dates' years below.
+        let wrapped = "PROBLEMS\nNov 22, Nonproliferative diabetic retinopathy due to type 2 SNOMED CT\n2019 diabetes mellitus (disorder) 1551000119108\n";
+        assert_eq!(conditions(wrapped), ["diabetic retinopathy"]);
+        // A new row (its own date, a capital) is a finding of its own.
+        let rows = "PROBLEMS\n11/22/2019 Nonproliferative diabetic retinopathy SNOMED CT\n11/22/2019 Diabetes mellitus (disorder) SNOMED CT\n";
+        assert_eq!(conditions(rows).len(), 2, "{:?}", conditions(rows));
     }
 
     #[test]
