@@ -269,7 +269,11 @@ impl Corrector {
                     key.src_start[end + 1..].first().copied().unwrap_or(0) as usize,
                 );
                 let next_end = token_end(end + 1);
-                if next_end > end + 1 && gap.1 == gap.0 + 1 {
+                // (A number after a word is its own token: "ilbuterol 5" is not "ilbuterol5".)
+                let piece_has_letters = key.key[end + 1..next_end]
+                    .bytes()
+                    .any(|b| b.is_ascii_alphabetic());
+                if next_end > end + 1 && gap.1 == gap.0 + 1 && piece_has_letters {
                     let joined = format!("{token}{}", &key.key[end + 1..next_end]);
                     if self.words.contains(&joined) {
                         fixed = Some(((joined, CONFUSABLE), next_end));
@@ -309,17 +313,18 @@ impl Corrector {
     }
 }
 
-/// The vocabulary words a document writes correctly somewhere, by first letter.
+/// The vocabulary words a document writes correctly somewhere, by first letter and by what
+/// follows it.
 #[derive(Debug, Default)]
 pub struct DocumentWords {
     by_first: std::collections::HashMap<u8, Vec<String>>,
+    by_rest: std::collections::HashMap<String, Vec<String>>,
 }
 
 impl DocumentWords {
     /// The vocabulary words (five letters or more) among the words of `keys`.
     pub fn new<'a>(corrector: &Corrector, keys: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut seen = std::collections::HashSet::new();
-        let mut by_first: std::collections::HashMap<u8, Vec<String>> = Default::default();
+        let mut seen = std::collections::BTreeSet::new();
         for key in keys {
             for word in key.split([' ', '\n']) {
                 if word.len() >= 5
@@ -328,25 +333,33 @@ impl DocumentWords {
                     && corrector.is_word(word)
                 {
                     seen.insert(word.to_string());
-                    by_first
-                        .entry(word.as_bytes()[0])
-                        .or_default()
-                        .push(word.to_string());
                 }
             }
         }
-        DocumentWords { by_first }
+        let mut words = DocumentWords::default();
+        for w in seen {
+            words
+                .by_rest
+                .entry(w[1..].to_string())
+                .or_default()
+                .push(w.clone());
+            words.by_first.entry(w.as_bytes()[0]).or_default().push(w);
+        }
+        words
     }
 
     /// The document word nearest to `token` within one edit more than the token's budget,
     /// when exactly one is nearest.
     fn nearest(&self, token: &str) -> Option<(String, u16)> {
         let t = token.as_bytes();
-        let words = self.by_first.get(t.first()?)?;
         let limit = budget(token) + EDIT;
         let mut best: Option<(u16, &str)> = None;
         let mut tied = false;
-        for w in words {
+        // Words with the same first letter, or the same letters after a misread first one
+        // ("ilbuterol" in a document that writes "albuterol").
+        let same_first = self.by_first.get(t.first()?).into_iter().flatten();
+        let same_rest = self.by_rest.get(&token[1..]).into_iter().flatten();
+        for w in same_first.chain(same_rest) {
             if w.len().abs_diff(t.len()) > 2 || w == token {
                 continue;
             }
@@ -501,6 +514,21 @@ mod tests {
         let document = DocumentWords::new(&c, ["insulin humulin"]);
         let (fixed, _) = c.correct_where(&misread, &document, |_| true);
         assert_eq!(fixed.key, "humulin");
+        // Whatever its first letter.
+        let c = corrector(&["albuterol", "ibuterol"]);
+        let misread = KeyText::new("ilbuterol");
+        assert_eq!(c.correct(&misread).0.key, "ibuterol");
+        let document = DocumentWords::new(&c, ["albuterol"]);
+        assert_eq!(
+            c.correct_where(&misread, &document, |_| true).0.key,
+            "albuterol"
+        );
+        // The strength after it stays its own token.
+        let row = KeyText::new("ilbuterol 5 MG/ML");
+        assert_eq!(
+            c.correct_where(&row, &document, |_| true).0.key,
+            "albuterol 5 mg ml"
+        );
     }
 
     #[test]
