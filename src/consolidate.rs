@@ -182,6 +182,33 @@ pub fn consolidate(mentions: Vec<Mention>) -> Vec<Finding> {
             }
         }
     }
+    // A substance named only by its UNII class name ("Epoetin") where the document names one
+    // RxNorm ingredient that begins with it ("epoetin alfa") is that ingredient, cut short.
+    for (i, m) in mentions.iter().enumerate() {
+        let drug = matches!(m.role, Role::Medication | Role::Allergy);
+        if !drug || m.entries.is_empty() || m.entries.iter().any(|e| e.system != System::Unii) {
+            continue;
+        }
+        let prefix = format!("{} ", term_key(&m.entries[0].term));
+        let mut owners = mentions.iter().enumerate().filter(|(_, o)| {
+            o.role == m.role
+                && o.entries
+                    .iter()
+                    .any(|e| is_ingredient(e) && term_key(&e.display).starts_with(&prefix))
+        });
+        let Some((j, first)) = owners.next() else {
+            continue;
+        };
+        let codes = |o: &Mention| identity_codes(o);
+        let whole = codes(first);
+        if owners.any(|(_, o)| codes(o) != whole) {
+            continue;
+        }
+        let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+        if a != b {
+            parent[a.max(b)] = a.min(b);
+        }
+    }
     let mut groups: BTreeMap<usize, Vec<Mention>> = BTreeMap::new();
     for (i, m) in mentions.into_iter().enumerate() {
         let r = find(&mut parent, i);

@@ -804,6 +804,15 @@ mod tests {
     }
 
     #[test]
+    fn a_substance_class_name_is_the_ingredient_the_document_names() {
+        let text = "MEDICATIONS\n1 ML Epoetin Alfa 4000 UNT/ML Injection [Epogen]\nEpoetin\n";
+        assert_eq!(
+            meds(text),
+            ["1 ML Epoetin Alfa 4000 UNT/ML Injection [Epogen"]
+        );
+    }
+
+    #[test]
     fn combination_products_are_one_medication() {
         let cases: &[(&str, &[&str])] = &[
             (
