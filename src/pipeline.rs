@@ -808,7 +808,7 @@ mod tests {
         let text = "MEDICATIONS\n1 ML Epoetin Alfa 4000 UNT/ML Injection [Epogen]\nEpoetin\n";
         assert_eq!(
             meds(text),
-            ["1 ML Epoetin Alfa 4000 UNT/ML Injection [Epogen"]
+            ["1 ML Epoetin Alfa 4000 UNT/ML Injection [Epogen]"]
         );
     }
 

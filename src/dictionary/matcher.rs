@@ -120,10 +120,12 @@ fn term_match(
     cost: u16,
 ) -> Option<TermMatch> {
     let (s, mut e) = key.source_span(start, end);
-    // "Eggs (edible)": keep the closing bracket of a bracket the term opened.
-    let opened = text[s..e].matches('(').count() > text[s..e].matches(')').count();
-    if opened && text[e..].starts_with(')') {
-        e += 1;
+    // "Eggs (edible)", "… Injection [Epogen]": keep the closing bracket the term opened.
+    for (open, close) in [('(', ')'), ('[', ']')] {
+        let opened = text[s..e].matches(open).count() > text[s..e].matches(close).count();
+        if opened && text[e..].starts_with(close) {
+            e += 1;
+        }
     }
     let written = &text[s..e];
     let glued = glued_to_a_number(text, s, e);
