@@ -117,23 +117,22 @@ impl Extractor {
         let mut end_columns = std::collections::HashSet::new();
         // The words an OCR'd document writes correctly somewhere: the likelier readings of
         // its misread ones.
+        let keys: Vec<KeyText> = texts.iter().map(|t| KeyText::new(t)).collect();
         let document_words = if doc.pages.iter().any(|p| p.origin != PageOrigin::TextLayer) {
-            let keys: Vec<String> = texts.iter().map(|t| KeyText::new(t).key).collect();
             crate::normalize::ocr::DocumentWords::new(
                 &self.corrector,
-                keys.iter().map(String::as_str),
+                keys.iter().map(|k| k.key.as_str()),
             )
         } else {
             Default::default()
         };
-        for (pi, page) in doc.pages.iter().enumerate() {
+        for ((pi, page), key) in doc.pages.iter().enumerate().zip(keys) {
             let text = page.text.as_str();
             patient_pages.push(patient::read_page(
                 text,
                 page.number,
                 page.origin == PageOrigin::TextLayer,
             ));
-            let key = KeyText::new(text);
             // OCR'd text: match on a key whose misread words are corrected.
             let ocr = page.origin != PageOrigin::TextLayer;
             // Only where findings can come from: clinical sections (or anywhere in a
@@ -380,6 +379,10 @@ impl Extractor {
         for word in text[next..next_end].split_inclusive(char::is_whitespace) {
             if word.chars().filter(|c| c.is_alphabetic()).count() > 2 {
                 break;
+            }
+            // A line that starts with its own date is a new row, not the rest of this one.
+            if attributes::DATE.is_match(word) {
+                return None;
             }
             cont += word.len();
         }
@@ -761,7 +764,8 @@ fn flag_conflicts(findings: &mut [Finding]) {
 mod tests {
     use super::*;
 
-    fn meds(text: &str) -> Vec<String> {
+    /// The names of the findings of one role read from a text record.
+    fn names(role: Role, text: &str) -> Vec<String> {
         let doc = crate::ingest::read_bytes(
             std::path::Path::new("t.txt"),
             text.as_bytes(),
@@ -772,25 +776,17 @@ mod tests {
         let x = Extractor::default().extract(&doc);
         x.findings
             .iter()
-            .filter(|f| f.role == Role::Medication)
+            .filter(|f| f.role == role)
             .map(|f| crate::fhir::collapse_ws(&f.text))
             .collect()
     }
 
+    fn meds(text: &str) -> Vec<String> {
+        names(Role::Medication, text)
+    }
+
     fn conditions(text: &str) -> Vec<String> {
-        let doc = crate::ingest::read_bytes(
-            std::path::Path::new("t.txt"),
-            text.as_bytes(),
-            None,
-            &Default::default(),
-        )
-        .unwrap();
-        let x = Extractor::default().extract(&doc);
-        x.findings
-            .iter()
-            .filter(|f| f.role == Role::Condition)
-            .map(|f| crate::fhir::collapse_ws(&f.text))
-            .collect()
+        names(Role::Condition, text)
     }
 
     #[test]
