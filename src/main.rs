@@ -475,8 +475,8 @@ fn batch(args: BatchArgs) -> Result<ExitCode, Failure> {
             max_stream_bytes: args.max_stream_mb.saturating_mul(1024 * 1024),
             max_file_bytes: 512 * 1024 * 1024,
             ocr: match args.ocr {
-                OcrArg::Auto => chart2fhir::ingest::OcrMode::Auto,
-                OcrArg::Never => chart2fhir::ingest::OcrMode::Never,
+                OcrArg::Auto => ingest::OcrMode::Auto,
+                OcrArg::Never => ingest::OcrMode::Never,
             },
             ocr_threads: 1,
         },

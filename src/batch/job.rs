@@ -39,7 +39,7 @@ pub struct JobOptions {
     pub max_stream_bytes: usize,
     pub max_file_bytes: u64,
     /// OCR for pages without a text layer.
-    pub ocr: crate::ingest::OcrMode,
+    pub ocr: ingest::OcrMode,
     /// Pages OCR'd at once within one input (1 in batch: inputs already run in parallel).
     pub ocr_threads: usize,
 }

@@ -6,7 +6,6 @@
 //! codings. User tables may stop after `display`.
 
 pub mod approx;
-pub mod build;
 pub mod matcher;
 
 use std::fmt;

@@ -21,7 +21,7 @@ use std::path::Path;
 use super::rxnorm::{Links, RxNorm};
 use super::tsv::{Flags, Row, data_lines, fields, read_text, squash_spaces};
 use super::{BuildError, Cand, FILE_MED_UNII};
-use crate::normalize::fold::term_key;
+use chart2fhir::normalize::fold::term_key;
 
 /// File name inside the vocabulary folder.
 pub const UNII_FILE: &str = "unii-brand-and-official-names.tsv";

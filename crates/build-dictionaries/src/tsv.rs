@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::Path;
 
 use super::BuildError;
-use crate::normalize::fold::term_key;
+use chart2fhir::normalize::fold::term_key;
 
 /// Header of every term table.
 pub const TERM_HEADER: &str = "term\tkind\tsystem\tcode\tdisplay\tcategory\tflags";
@@ -36,12 +36,19 @@ pub const TTYS: &[&str] = &[
 /// One row of a term table.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Row {
+    /// The term as written in documents.
     pub term: String,
+    /// condition | medication | allergen | reaction.
     pub kind: String,
+    /// snomed | icd10cm | rxnorm | unii.
     pub system: String,
+    /// The code in that system.
     pub code: String,
+    /// The code system's display.
     pub display: String,
+    /// Allergen / medication category, condition semantic tag, or empty.
     pub category: String,
+    /// The `flags` column.
     pub flags: Flags,
 }
 
@@ -50,8 +57,11 @@ pub struct Row {
 pub struct Flags {
     /// Match only as written (letter case).
     pub cs: bool,
+    /// RxNorm term type (`tty=`).
     pub tty: Option<String>,
+    /// The brand or clinical drug an ingredient row was added for (`via=`).
     pub via: Option<String>,
+    /// The only kind of section the row is valid in (`section=`).
     pub section: Option<String>,
 }
 

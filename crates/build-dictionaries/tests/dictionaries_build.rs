@@ -13,21 +13,26 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use chart2fhir::dictionary::build::{
+use build_dictionaries::{
     BuildOptions, CLINICAL_DRUG_HEADER, CURATED_TERM_FILES, FILE_ALLERGENS, FILE_EXCEPTIONS,
     FILE_STOPWORDS, OUTPUT_FILES, Row, TERM_FILES, TERM_HEADER, WORD_HEADER, build, build_with,
     icd_strip_unspecified, icd_variants, parse_drug_name, parse_pack_name, term_key,
 };
 
+/// The repository (this crate lives in `crates/build-dictionaries`).
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
 fn dict_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("dictionaries")
+    repo().join("dictionaries")
 }
 
 /// The raw vocabularies, when this machine has them.
 fn vocab_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("CHART2FHIR_VOCAB") {
         Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vocab"),
+        None => repo().join("../shared/vocab"),
     };
     dir.join("snomed-gps-20200731.tsv").exists().then_some(dir)
 }

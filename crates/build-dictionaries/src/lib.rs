@@ -22,16 +22,19 @@
 //! the code system's display) and never filtered: a curated term that is also a stop word is an
 //! error, as is a curated row that loses to another curated row.
 
+#![deny(missing_docs)]
+
 mod icd;
 mod rxnorm;
 mod snomed;
+mod sources;
 mod tsv;
 mod unii;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-pub use crate::normalize::fold::term_key;
+pub use chart2fhir::normalize::fold::term_key;
 pub use icd::{strip_unspecified as icd_strip_unspecified, variants as icd_variants};
 pub use rxnorm::{DrugName, PackName, parse_drug_name, parse_pack_name};
 pub use tsv::{
@@ -103,6 +106,7 @@ pub const OUTPUT_FILES: &[&str] = &[
 /// Markers around the generated counts in `SOURCES.md`.
 pub const COUNTS_BEGIN: &str =
     "<!-- counts: begin (written by build-dictionaries; do not edit) -->";
+/// The end marker of the generated counts.
 pub const COUNTS_END: &str = "<!-- counts: end -->";
 
 /// What went wrong in a build.
@@ -111,15 +115,20 @@ pub enum BuildError {
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// What the system said.
         #[source]
         source: std::io::Error,
     },
     /// A file is not in the expected format.
     #[error("{path}:{line}: {detail}")]
     Format {
+        /// The file.
         path: PathBuf,
+        /// 1-based line number.
         line: usize,
+        /// What is wrong with the line.
         detail: String,
     },
     /// Curated rows that contradict the vocabularies or each other (one message per problem).
@@ -411,8 +420,8 @@ pub fn build_with(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
     let sources_path = opts.curated_dir.join(FILE_SOURCES);
     let sources = tsv::read_text(&sources_path)?;
-    let counts = counts_block(&texts, &report, &rx.origin);
-    let sources = replace_counts(&sources, &counts).ok_or_else(|| BuildError::Format {
+    let counts = sources::counts_block(&texts, &report, &rx.origin);
+    let sources = sources::replace_counts(&sources, &counts).ok_or_else(|| BuildError::Format {
         path: sources_path.clone(),
         line: 0,
         detail: format!("the markers {COUNTS_BEGIN:?} and {COUNTS_END:?} are missing"),
@@ -518,64 +527,6 @@ fn read_words(path: &Path) -> Result<BTreeMap<String, (String, String)>, BuildEr
     Ok(out)
 }
 
-/// The generated part of `SOURCES.md`.
-fn counts_block(texts: &BTreeMap<&str, String>, report: &BuildReport, rx_origin: &str) -> String {
-    let mut s = String::new();
-    s.push_str(&format!("RxNorm input of this build: {rx_origin}.\n\n"));
-    s.push_str("| file | rows | rows by kind and code system |\n|---|---:|---|\n");
-    for (file, text) in texts {
-        let rows = text.lines().count().saturating_sub(1);
-        let mut by: BTreeMap<String, usize> = BTreeMap::new();
-        if text.starts_with(TERM_HEADER) {
-            for line in text.lines().skip(1) {
-                let cols: Vec<&str> = line.split('\t').collect();
-                if cols.len() >= 3 {
-                    *by.entry(format!("{} {}", cols[1], cols[2])).or_default() += 1;
-                }
-            }
-        }
-        let detail: Vec<String> = by
-            .iter()
-            .map(|(k, n)| format!("{k} {}", thousands(*n)))
-            .collect();
-        s.push_str(&format!(
-            "| `{file}` | {} | {} |\n",
-            thousands(rows),
-            detail.join("; ")
-        ));
-    }
-    s.push_str("\nCandidate rows the filters removed:\n\n| filter | rows |\n|---|---:|\n");
-    for (why, n) in &report.dropped {
-        s.push_str(&format!("| {why} | {} |\n", thousands(*n)));
-    }
-    s
-}
-
-/// 12345 → "12,345".
-fn thousands(n: usize) -> String {
-    let d = n.to_string();
-    let mut out = String::new();
-    for (i, c) in d.chars().enumerate() {
-        if i > 0 && (d.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Replaces the text between the count markers.
-fn replace_counts(sources: &str, counts: &str) -> Option<String> {
-    let start = sources.find(COUNTS_BEGIN)? + COUNTS_BEGIN.len();
-    let end = sources[start..].find(COUNTS_END)? + start;
-    Some(format!(
-        "{}\n\n{}\n{}",
-        &sources[..start],
-        counts,
-        &sources[end..]
-    ))
-}
-
 /// Writes through a temporary file and a rename.
 fn write_atomic(path: &Path, text: &str) -> Result<(), BuildError> {
     let tmp = path.with_extension("tmp");
@@ -590,19 +541,6 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), BuildError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn counts_markers_are_replaced() {
-        let s = format!("# Sources\n{COUNTS_BEGIN}\nold\n{COUNTS_END}\ntail\n");
-        let r = replace_counts(&s, "new\n").unwrap();
-        assert_eq!(
-            r,
-            format!("# Sources\n{COUNTS_BEGIN}\n\nnew\n\n{COUNTS_END}\ntail\n")
-        );
-        assert_eq!(replace_counts(&r, "new\n").unwrap(), r);
-        assert_eq!(thousands(1234567), "1,234,567");
-        assert_eq!(thousands(12), "12");
-    }
 
     #[test]
     fn capital_abbreviations() {

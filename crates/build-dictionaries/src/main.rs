@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use chart2fhir::dictionary::build::{BuildOptions, build_with};
+use build_dictionaries::{BuildOptions, build_with};
 use clap::Parser;
 
 /// Rebuild the term dictionaries (dictionaries/*.tsv) from the raw vocabularies.
