@@ -26,6 +26,7 @@ pub mod attributes;
 pub mod batch;
 pub mod consolidate;
 pub mod context;
+pub mod dates;
 pub mod dictionary;
 pub mod error;
 pub mod fhir;

@@ -10,6 +10,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use unicode_normalization::UnicodeNormalization;
 
+use crate::dates;
+
 /// Administrative gender (FHIR `Patient.gender`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Gender {
@@ -90,7 +92,7 @@ pub fn read_page(text: &str, page: u32, exact: bool) -> PatientInfo {
     for line in text.lines().take(60) {
         if let Some(c) = RE_LINE.captures(line) {
             set(&mut info.name, clean_name(&c["name"]));
-            set(&mut info.birth_date, parse_date(&c["dob"]));
+            set(&mut info.birth_date, dates::parse(&c["dob"]));
         }
         // A line may hold two label/value pairs side by side ("DOB: … Sex: Male").
         for cell in split_pairs(line) {
@@ -107,7 +109,7 @@ pub fn read_page(text: &str, page: u32, exact: bool) -> PatientInfo {
             if label.starts_with("patient") && !label.contains("id") || label.contains("name") {
                 set(&mut info.name, clean_name(value));
             } else if label.contains("birth") || label.starts_with('d') {
-                set(&mut info.birth_date, parse_date(value));
+                set(&mut info.birth_date, dates::parse(value));
             } else if label.contains("sex") || label.contains("gender") {
                 set(&mut info.gender, parse_gender(value));
             } else {
@@ -117,7 +119,7 @@ pub fn read_page(text: &str, page: u32, exact: bool) -> PatientInfo {
         if info.birth_date.is_none()
             && let Some(c) = INLINE_DOB.captures(line)
         {
-            set(&mut info.birth_date, parse_date(&c["dob"]));
+            set(&mut info.birth_date, dates::parse(&c["dob"]));
         }
     }
     if !info.is_empty() {
@@ -203,51 +205,6 @@ fn parse_gender(s: &str) -> Option<Gender> {
         "unknown" | "u" | "unk" => Gender::Unknown,
         _ => return None,
     })
-}
-
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-];
-
-/// Parses a written date into `YYYY-MM-DD`: "09/05/2011", "Sep 5, 2011", "2011-09-05",
-/// "September 5, 2011", "05-Sep-2011". US month/day order for slashed dates.
-pub fn parse_date(s: &str) -> Option<String> {
-    static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^\s*(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})").expect("valid regex")
-    });
-    static WORDY: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)^\s*(?:(\d{1,2})[\s\-]+)?([a-z]{3,9})\.?[\s\-]+(\d{1,2})?,?\s*(\d{4})")
-            .expect("valid regex")
-    });
-    let s = s.trim();
-    let (y, m, d) = if let Some(c) = NUMERIC.captures(s) {
-        let a: u32 = c[1].parse().ok()?;
-        let b: u32 = c[2].parse().ok()?;
-        let z: u32 = c[3].parse().ok()?;
-        if c[1].len() == 4 {
-            (a, b, z)
-        } else if c[3].len() == 4 {
-            (z, a, b)
-        } else {
-            return None;
-        }
-    } else if let Some(c) = WORDY.captures(s) {
-        let month = MONTHS
-            .iter()
-            .position(|m| c[2].to_ascii_lowercase().starts_with(m))? as u32
-            + 1;
-        let day: u32 = c
-            .get(1)
-            .or(c.get(3))
-            .and_then(|d| d.as_str().parse().ok())?;
-        (c[4].parse().ok()?, month, day)
-    } else {
-        return None;
-    };
-    if !(1850..=2100).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    Some(format!("{y:04}-{m:02}-{d:02}"))
 }
 
 /// Merges the per-page facts of a document and looks for conflicts. The birth date is the one
@@ -362,20 +319,6 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates() {
-        assert_eq!(parse_date("09/05/2011").as_deref(), Some("2011-09-05"));
-        assert_eq!(parse_date("Sep 5, 2011").as_deref(), Some("2011-09-05"));
-        assert_eq!(parse_date("2011-09-05").as_deref(), Some("2011-09-05"));
-        assert_eq!(
-            parse_date("September 16, 1979").as_deref(),
-            Some("1979-09-16")
-        );
-        assert_eq!(parse_date("05-Sep-2011").as_deref(), Some("2011-09-05"));
-        assert_eq!(parse_date("13/45/2011"), None);
-        assert_eq!(parse_date("no date"), None);
-    }
 
     #[test]
     fn header_styles() {

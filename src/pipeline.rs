@@ -381,7 +381,7 @@ impl Extractor {
                 break;
             }
             // A line that starts with its own date is a new row, not the rest of this one.
-            if attributes::DATE.is_match(word) {
+            if crate::dates::DATE.is_match(word) {
                 return None;
             }
             cont += word.len();

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::dates;
 use crate::normalize::KeyText;
 use crate::phrases::PhraseTable;
 
@@ -403,11 +404,7 @@ fn collapse(s: &str) -> String {
 /// The instructions end where the row's date / status cells begin (a date whose year wrapped
 /// into the next line counts: "Mon Jun 22 00:00:00").
 fn cut_at_dates(row: &str) -> String {
-    static PARTIAL_DATE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)(?-u:\b)(?:mon|tue|wed|thu|fri|sat|sun)\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}(?-u:\b)")
-            .expect("valid regex")
-    });
-    let cut = [super::DATE.find(row), PARTIAL_DATE.find(row)]
+    let cut = [dates::DATE.find(row), dates::PARTIAL_DATE.find(row)]
         .into_iter()
         .flatten()
         .map(|m| m.start())

@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::dates::{self, DATE};
 use crate::normalize::KeyText;
 use crate::phrases::PhraseTable;
 
@@ -23,22 +24,6 @@ static ROW_STATUS: LazyLock<PhraseTable<(String, String)>> = LazyLock::new(|| {
     PhraseTable::from_tsv(include_str!("../../dictionaries/row-status.tsv"), |c| {
         Some((c.get(1)?.to_string(), c.get(2)?.to_string()))
     })
-});
-
-/// A date written in a row.
-pub static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?ix)
-        \b(?:
-            \d{1,2}/\d{1,2}/\d{4}
-          | \d{4}-\d{2}-\d{2}
-          | (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?[\s\-]+\d{1,2}(?:,['\s\-]*|[\s\-]+)\d{4}
-          | \d{1,2}[\s\-](?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[\s\-,]+\d{4}
-          | (?:mon|tue|wed|thu|fri|sat|sun)\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\s+\d{1,2}\s+[\d:]+\s+[a-z]{2,4}\s+\d{4}
-          | \d{8}
-        )\b",
-    )
-    .expect("valid regex")
 });
 
 /// A table header or label that announces an end date (a stop column, "Resolved:").
@@ -206,12 +191,12 @@ pub fn row_facts(
     }
     let row_text = &text[row.clone()];
     for m in DATE.find_iter(row_text) {
-        if let Some(d) = parse_any_date(m.as_str()) {
+        if let Some(d) = dates::parse_any(m.as_str()) {
             facts.dates.push(d);
         }
     }
     if facts.dates.is_empty() {
-        facts.dates = wrapped_dates(row_text);
+        facts.dates = dates::wrapped(row_text);
     }
     // An end date: under a header with an end column, or after an end label in the row.
     let mut labelled_end = false;
@@ -229,44 +214,6 @@ pub fn row_facts(
     facts.ended = labelled_end || (has_end_column && facts.dates.len() >= 2);
     // Label records: "Start: …" / "Stop: …" lines before the description belong to the row.
     facts
-}
-
-/// Dates whose cells wrapped, read line by line: "Dec 26, Jan 22, Viral sinusitis\n2017 2018"
-/// is Dec 26, 2017 and Jan 22, 2018 (month and day on the row's first line, the years in the
-/// same order at the start of the next).
-fn wrapped_dates(row_text: &str) -> Vec<String> {
-    static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(
-            r"(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2}),",
-        )
-        .expect("valid regex")
-    });
-    static YEARS: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^[\s|.,]*((?:\d{4}[\s|.,]+)*\d{4})\b").expect("valid regex"));
-    let mut lines = row_text.lines();
-    let (Some(first), Some(second)) = (lines.next(), lines.next()) else {
-        return Vec::new();
-    };
-    let days: Vec<(String, String)> = MONTH_DAY
-        .captures_iter(first)
-        .map(|c| (c[1].to_string(), c[2].to_string()))
-        .collect();
-    let Some(years) = YEARS.captures(second) else {
-        return Vec::new();
-    };
-    let years: Vec<&str> = years[1]
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|y| y.len() == 4)
-        .collect();
-    if days.is_empty() || days.len() != years.len() {
-        return Vec::new();
-    }
-    days.iter()
-        .zip(years)
-        .filter_map(|((month, day), year)| {
-            crate::patient::parse_date(&format!("{month} {day}, {year}"))
-        })
-        .collect()
 }
 
 /// True when `text` holds a table header line with an end-date column: a cell "Stop", "End
@@ -324,36 +271,6 @@ fn stands_alone(text: &str, start: usize, end: usize) -> bool {
         || before.chars().all(|c| !c.is_alphanumeric());
     let after_ok = after.is_empty() || after.chars().all(|c| !c.is_alphanumeric());
     before_ok && after_ok
-}
-
-/// Parses the date formats rows use into `YYYY-MM-DD`.
-pub fn parse_any_date(s: &str) -> Option<String> {
-    static WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)^(?:mon|tue|wed|thu|fri|sat|sun)\s+([a-z]{3})\s+(\d{1,2})\s+[\d:]+\s+[a-z]{2,4}\s+(\d{4})$")
-            .expect("valid regex")
-    });
-    static COMPACT: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^(\d{4})(\d{2})(\d{2})$").expect("valid regex"));
-    static MON_DAY_YEAR: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)^([a-z]{3})[a-z]*-(\d{1,2})-(\d{4})$").expect("valid regex")
-    });
-    // OCR'd "Mar 2,2018", "Feb 29,'2020".
-    static SQUEEZED: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)^([a-z]{3})[a-z]*\.?\s+(\d{1,2}),['\s]*(\d{4})$").expect("valid regex")
-    });
-    if let Some(c) = SQUEEZED.captures(s) {
-        return crate::patient::parse_date(&format!("{} {}, {}", &c[1], &c[2], &c[3]));
-    }
-    if let Some(c) = WEEKDAY.captures(s) {
-        return crate::patient::parse_date(&format!("{} {}, {}", &c[1], &c[2], &c[3]));
-    }
-    if let Some(c) = COMPACT.captures(s) {
-        return crate::patient::parse_date(&format!("{}-{}-{}", &c[1], &c[2], &c[3]));
-    }
-    if let Some(c) = MON_DAY_YEAR.captures(s) {
-        return crate::patient::parse_date(&format!("{} {}, {}", &c[1], &c[2], &c[3]));
-    }
-    crate::patient::parse_date(s)
 }
 
 #[cfg(test)]
@@ -434,25 +351,5 @@ mod tests {
         let key = KeyText::new(spaced);
         let f = row_facts(spaced, &key, 0..spaced.len(), s..s + 5, 0, false);
         assert!(f.ended);
-    }
-
-    #[test]
-    fn date_formats() {
-        for (s, want) in [
-            ("Mon Jun 22 00:00:00 EDT 2015", "2015-06-22"),
-            ("Mar 2,2018", "2018-03-02"),
-            ("Feb 29,'2020", "2020-02-29"),
-            ("20120806", "2012-08-06"),
-            ("Jun-15-2017", "2017-06-15"),
-            ("May 27, 2021", "2021-05-27"),
-            ("01/21/2018", "2018-01-21"),
-        ] {
-            assert_eq!(
-                DATE.find(s).map(|m| m.as_str()),
-                Some(s),
-                "found whole: {s}"
-            );
-            assert_eq!(parse_any_date(s).as_deref(), Some(want), "{s}");
-        }
     }
 }
