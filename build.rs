@@ -34,7 +34,11 @@ fn main() {
         }
         let id = names.len();
         names.push(path.file_name().unwrap().to_string_lossy().into_owned());
-        for line in lines {
+        for (n, line) in lines.enumerate() {
+            // A row the runtime could not read is a build error, not a row silently dropped.
+            if let Err(detail) = check_term_row(line) {
+                panic!("{}:{}: {detail}", path.display(), n + 2);
+            }
             let term = line.split('\t').next().unwrap_or("");
             let key = fold::term_key(term);
             if key.is_empty() {
@@ -106,4 +110,40 @@ fn main() {
     fs::write(out.join("terms.fst"), fst_bytes).unwrap();
     fs::write(out.join("terms.blob"), blob).unwrap();
     fs::write(out.join("term_files.txt"), names.join("\n")).unwrap();
+}
+
+/// Checks a term-table row as the runtime reads it (`dictionary::Entry::parse`; a test checks
+/// that every row compiled here parses there): five to seven columns, a term with letters or
+/// digits, a known kind and code system, a code, known flags.
+fn check_term_row(line: &str) -> Result<(), String> {
+    let cols: Vec<&str> = line.split('\t').collect();
+    if !(5..=7).contains(&cols.len()) {
+        return Err(format!("{} columns, expected 5 to 7", cols.len()));
+    }
+    if fold::term_key(cols[0].trim()).is_empty() {
+        return Err("the term has no letters or digits".into());
+    }
+    if !matches!(
+        cols[1].trim(),
+        "condition" | "medication" | "allergen" | "reaction"
+    ) {
+        return Err(format!("unknown kind {:?}", cols[1]));
+    }
+    if !matches!(cols[2].trim(), "snomed" | "icd10cm" | "rxnorm" | "unii") {
+        return Err(format!("unknown code system {:?}", cols[2]));
+    }
+    if cols[3].trim().is_empty() {
+        return Err("the code is empty".into());
+    }
+    for flag in cols.get(6).unwrap_or(&"").split(';').map(str::trim) {
+        let known = flag.is_empty()
+            || flag == "cs"
+            || ["tty=", "section=", "via="]
+                .iter()
+                .any(|p| flag.starts_with(p));
+        if !known {
+            return Err(format!("unknown flag {flag:?}"));
+        }
+    }
+    Ok(())
 }

@@ -14,6 +14,7 @@ use crate::context::Assertion;
 use crate::dictionary::{Entry, System};
 use crate::mention::{Mention, Role};
 use crate::normalize::fold::term_key;
+use crate::status::Status;
 
 /// One coding of a finding.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,7 +42,7 @@ pub struct Finding {
     pub decided_by: Option<String>,
     /// Clinical status from a row or section (resolved, inactive, stopped, completed …);
     /// `None` is active.
-    pub status: Option<String>,
+    pub status: Option<Status>,
     /// What decided the status.
     pub status_rule: Option<String>,
     /// The dates of the row that decided the status (ISO, in order).
@@ -311,7 +312,7 @@ fn finding_of(mentions: Vec<Mention>) -> Finding {
                 conflict = Some(format!(
                     "listed as current on page {} and as {} on page {}",
                     c.page,
-                    e.status.as_deref().unwrap_or(""),
+                    e.status.map_or("", Status::as_str),
                     e.page
                 ));
             }
@@ -356,7 +357,7 @@ fn finding_of(mentions: Vec<Mention>) -> Finding {
         category,
         assertion,
         decided_by: decider.decision.rule.clone(),
-        status: decider.status.clone(),
+        status: decider.status,
         status_rule: decider.status_rule.clone(),
         dates: decider.row.dates.clone(),
         ended: decider.row.ended,

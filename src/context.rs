@@ -13,6 +13,7 @@ use regex::Regex;
 
 use crate::normalize::KeyText;
 use crate::normalize::fold::term_key;
+use crate::tables::{self, Table, TableError};
 
 static CONTEXT_TSV: &str = include_str!("../dictionaries/context.tsv");
 
@@ -140,67 +141,67 @@ pub struct Decision {
     pub rule: Option<String>,
 }
 
+/// A `re:` trigger's pattern, matched on word boundaries.
+fn trigger_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    Regex::new(&format!("(?-u:\\b)(?:{pattern})(?-u:\\b)"))
+}
+
 impl ContextRules {
     /// The rules shipped in `dictionaries/context.tsv`.
     pub fn builtin() -> ContextRules {
-        Self::from_table(CONTEXT_TSV).expect("shipped context rules are valid")
+        tables::shipped(Self::load())
     }
 
-    /// Compiles a rule table.
-    pub fn from_table(table: &str) -> Result<ContextRules, String> {
-        let mut rules = Vec::new();
-        for (n, line) in table.lines().enumerate().skip(1) {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let cols: Vec<&str> = line.split('\t').collect();
-            if cols.len() < 3 {
-                return Err(format!("context.tsv:{}: expected 4 columns", n + 1));
-            }
-            let category = Category::parse(cols[1])
-                .ok_or_else(|| format!("context.tsv:{}: unknown category {:?}", n + 1, cols[1]))?;
-            let direction = match cols[2] {
+    /// Reads the shipped `context.tsv`.
+    pub fn load() -> Result<ContextRules, TableError> {
+        Self::from_table(CONTEXT_TSV)
+    }
+
+    /// Compiles a rule table (the text of `context.tsv`). A row it cannot read is an error
+    /// naming the line.
+    pub fn from_table(table: &str) -> Result<ContextRules, TableError> {
+        let table = Table::parse("context.tsv", table)?;
+        let rules = table.map(|r| {
+            let category = Category::parse(r.get("category")?)
+                .ok_or_else(|| format!("unknown category {:?}", r.get("category")))?;
+            let direction = match r.get("direction")? {
                 "forward" => Direction::Forward,
                 "backward" => Direction::Backward,
                 "bidirectional" => Direction::Bidirectional,
                 "answer" => Direction::Answer,
                 "row" => Direction::Row,
                 "none" => Direction::None,
-                other => {
-                    return Err(format!(
-                        "context.tsv:{}: unknown direction {other:?}",
-                        n + 1
-                    ));
-                }
+                other => return Err(format!("unknown direction {other:?}")),
             };
-            rules.push(Rule {
-                trigger: cols[0].to_string(),
+            let trigger = r.first()?;
+            if let Some(re) = trigger.strip_prefix("re:") {
+                trigger_regex(re).map_err(|e| format!("trigger {trigger:?}: {e}"))?;
+            } else if term_key(trigger).is_empty() {
+                return Err(format!("trigger {trigger:?} has no words"));
+            }
+            Ok(Rule {
+                trigger: trigger.to_string(),
                 category,
                 direction,
-                source: cols.get(3).unwrap_or(&"").to_string(),
-            });
-        }
+                source: r.opt("source")?.unwrap_or("").to_string(),
+            })
+        })?;
         let mut patterns = Vec::new();
         let mut literal_rule = Vec::new();
         let mut regexes = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             if let Some(re) = r.trigger.strip_prefix("re:") {
-                let re = Regex::new(&format!("(?-u:\\b)(?:{re})(?-u:\\b)"))
-                    .map_err(|e| format!("context rule {:?}: {e}", r.trigger))?;
+                let re = trigger_regex(re).expect("checked when the row was read");
                 regexes.push((re, i));
             } else {
-                let key = term_key(&r.trigger);
-                if key.is_empty() {
-                    return Err(format!("context rule {:?} has no words", r.trigger));
-                }
-                patterns.push(key);
+                patterns.push(term_key(&r.trigger));
                 literal_rule.push(i);
             }
         }
         let literals = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .build(&patterns)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| table.error(1, e.to_string()))?;
         Ok(ContextRules {
             rules,
             literals,

@@ -38,9 +38,25 @@ pub mod phrases;
 pub mod pipeline;
 pub mod report;
 pub mod sections;
+pub mod status;
+pub mod tables;
 
 pub use error::{Error, Result};
 pub use pipeline::{Extraction, Extractor};
+
+/// Loads every shipped rule and phrase table (`dictionaries/*.tsv` other than the term
+/// tables, which `build.rs` checks as it compiles them): the first row that cannot be read is
+/// the error, naming its file and line. A test runs this, so a malformed table never ships.
+pub fn check_shipped_tables() -> std::result::Result<(), tables::TableError> {
+    sections::SectionRules::load()?;
+    context::ContextRules::load()?;
+    attributes::row_status_table()?;
+    attributes::medication::routes_table()?;
+    attributes::medication::frequencies_table()?;
+    attributes::allergy::severity_table()?;
+    pipeline::no_known_allergies_table()?;
+    Ok(())
+}
 
 /// An instant (`YYYY-MM-DDThh:mm:ssZ`) from seconds since the Unix epoch.
 pub fn instant(secs: i64) -> String {
@@ -67,6 +83,13 @@ pub fn instant(secs: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_shipped_table_loads() {
+        if let Err(e) = super::check_shipped_tables() {
+            panic!("{e}");
+        }
+    }
+
     #[test]
     fn instants() {
         assert_eq!(super::instant(0), "1970-01-01T00:00:00Z");

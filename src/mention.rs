@@ -6,6 +6,7 @@ use crate::attributes::allergy::AllergyAttrs;
 use crate::attributes::medication::Sig;
 use crate::context::Decision;
 use crate::dictionary::Entry;
+use crate::status::Status;
 
 /// What a mention stands for in the patient's record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -52,7 +53,7 @@ pub struct Mention {
     pub decision: Decision,
     /// Clinical status from the row (a status cell, an end date) or the section
     /// (resolved, inactive, stopped, completed, on-hold, not-taken, active).
-    pub status: Option<String>,
+    pub status: Option<Status>,
     /// What set `status` ("row cell 'Resolved'", "end date 2020-07-05", "section 'Discontinued
     /// Medications'").
     pub status_rule: Option<String>,

@@ -6,6 +6,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::normalize::fold::term_key;
 use crate::normalize::{KeyText, is_sep};
+use crate::tables::{Row, Table, TableError};
 
 /// A phrase found in a page.
 #[derive(Debug, Clone, Copy)]
@@ -35,23 +36,32 @@ impl<T> PhraseTable<T> {
         PhraseTable { automaton, rows }
     }
 
-    /// Builds a table from a TSV (header line skipped; first column the phrase, a `flags`
-    /// column holding `cs` for case-sensitive rows), the value made from each row's columns.
-    pub fn from_tsv(tsv: &str, value: impl Fn(&[&str]) -> Option<T>) -> PhraseTable<T> {
-        let mut lines = tsv.lines();
-        let header: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
-        let flags = header.iter().position(|h| *h == "flags");
-        let rows = lines
-            .filter(|l| !l.trim().is_empty())
-            .filter_map(|l| {
-                let cols: Vec<&str> = l.split('\t').collect();
-                let cs = flags
-                    .and_then(|i| cols.get(i))
-                    .is_some_and(|f| f.split(';').any(|x| x == "cs"));
-                Some((cols[0].to_string(), cs, value(&cols)?))
-            })
-            .collect();
-        PhraseTable::new(rows)
+    /// Builds a table from a shipped table: the first column is the phrase, a `flags` column
+    /// may hold `cs` (match only in the letter case written), and `value` reads the rest of
+    /// each row. A row it cannot read is an error naming the file and line.
+    pub fn from_table(
+        table: &Table<'_>,
+        value: impl Fn(&Row<'_>) -> Result<T, String>,
+    ) -> Result<PhraseTable<T>, TableError> {
+        let has_flags = table.has_column("flags");
+        let rows = table.map(|r| {
+            let phrase = r.first()?;
+            if term_key(phrase).is_empty() {
+                return Err(format!("the phrase {phrase:?} has no letters or digits"));
+            }
+            let mut cs = false;
+            if has_flags {
+                for flag in r.opt("flags")?.unwrap_or("").split(';').map(str::trim) {
+                    match flag {
+                        "" => {}
+                        "cs" => cs = true,
+                        other => return Err(format!("unknown flag {other:?} (expected cs)")),
+                    }
+                }
+            }
+            Ok((phrase.to_string(), cs, value(r)?))
+        })?;
+        Ok(PhraseTable::new(rows))
     }
 
     /// Every phrase in key bytes `range` of the page, leftmost-longest, on word boundaries.

@@ -20,15 +20,21 @@ use crate::normalize::furniture;
 use crate::patient::{self, PatientSummary};
 use crate::phrases::PhraseTable;
 use crate::sections::{Finds, Implies, SectionMap, SectionRules};
-
-static NO_KNOWN_TSV: &str = include_str!("../dictionaries/no-known-allergies.tsv");
+use crate::status::{Applies, Status};
 
 /// "No known allergies" phrases and their SNOMED CT codes.
-static NO_KNOWN: LazyLock<PhraseTable<(String, String)>> = LazyLock::new(|| {
-    PhraseTable::from_tsv(NO_KNOWN_TSV, |c| {
-        Some((c.get(1)?.to_string(), c.get(2)?.to_string()))
+static NO_KNOWN: LazyLock<PhraseTable<(String, String)>> =
+    LazyLock::new(|| crate::tables::shipped(no_known_allergies_table()));
+
+/// `dictionaries/no-known-allergies.tsv`: "no known (drug …) allergies" wordings → SNOMED CT.
+pub(crate) fn no_known_allergies_table()
+-> Result<PhraseTable<(String, String)>, crate::tables::TableError> {
+    let text = include_str!("../dictionaries/no-known-allergies.tsv");
+    let table = crate::tables::Table::parse("no-known-allergies.tsv", text)?;
+    PhraseTable::from_table(&table, |r| {
+        Ok((r.get("code")?.to_string(), r.get("display")?.to_string()))
     })
-});
+}
 
 /// What the pipeline found in one document.
 #[derive(Debug, Clone)]
@@ -225,15 +231,15 @@ impl Extractor {
                             }
                         }
                         Implies::Resolved => {
-                            status = Some("resolved".to_string());
+                            status = Some(Status::Resolved);
                             status_rule = rule;
                         }
                         Implies::Stopped => {
-                            status = Some("stopped".to_string());
+                            status = Some(Status::Stopped);
                             status_rule = rule;
                         }
                         Implies::Completed => {
-                            status = Some("completed".to_string());
+                            status = Some(Status::Completed);
                             status_rule = rule;
                         }
                     }
@@ -572,21 +578,23 @@ impl Extractor {
                 ));
             }
             // A status cell or an end date in the row overrides what the section implies.
-            let applies = |a: &str| a == "all" || a == role.as_str();
-            if let Some((status, applies_to, written)) = &facts.status {
-                if applies(applies_to) {
-                    m.status = Some(status.clone());
-                    m.status_rule = Some(format!("row cell '{}'", written.trim()));
+            let applies = |a: Applies| match a {
+                Applies::All => true,
+                Applies::Allergy => role == Role::Allergy,
+                Applies::Medication => role == Role::Medication,
+                Applies::Condition => role == Role::Condition,
+            };
+            if let Some(cell) = &facts.status {
+                if applies(cell.applies) {
+                    m.status = Some(cell.status);
+                    m.status_rule = Some(format!("row cell '{}'", cell.written.trim()));
                 }
             } else if facts.ended {
                 let end = facts.dates.iter().max().cloned().unwrap_or_default();
-                m.status = Some(
-                    match role {
-                        Role::Medication => "completed",
-                        _ => "resolved",
-                    }
-                    .to_string(),
-                );
+                m.status = Some(match role {
+                    Role::Medication => Status::Completed,
+                    _ => Status::Resolved,
+                });
                 m.status_rule = Some(format!("end date {end} in the row"));
             }
             m.row = facts;

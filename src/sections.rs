@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use crate::normalize::fold::term_key;
 use crate::normalize::furniture::{is_counter_or_banner, line_spans};
 use crate::normalize::ocr::Corrector;
+use crate::tables::{self, Table, TableError};
 
 static SECTIONS_TSV: &str = include_str!("../dictionaries/sections.tsv");
 static SECTION_KINDS_TSV: &str = include_str!("../dictionaries/section-kinds.tsv");
@@ -58,62 +59,57 @@ impl Default for SectionRules {
 impl SectionRules {
     /// The rules shipped in `dictionaries/`.
     pub fn builtin() -> SectionRules {
-        Self::from_tables(SECTIONS_TSV, SECTION_KINDS_TSV)
-            .expect("shipped section tables are valid")
+        tables::shipped(Self::load())
     }
 
-    /// Rules from the two tables' text.
-    pub fn from_tables(sections: &str, kinds: &str) -> Result<SectionRules, String> {
-        let mut kind_list = Vec::new();
-        let mut index = HashMap::new();
-        for (n, line) in kinds.lines().enumerate().skip(1) {
-            let cols: Vec<&str> = line.split('\t').collect();
-            if cols.len() < 3 {
-                return Err(format!("section-kinds.tsv:{}: expected 3+ columns", n + 1));
-            }
-            let finds = match cols[1] {
-                "allergy" => Some(Finds::Allergy),
-                "medication" => Some(Finds::Medication),
-                "condition" => Some(Finds::Condition),
-                "-" | "" => None,
-                other => {
-                    return Err(format!(
-                        "section-kinds.tsv:{}: unknown finds {other:?}",
-                        n + 1
-                    ));
-                }
+    /// Reads the shipped tables (`sections.tsv`, `section-kinds.tsv`).
+    pub fn load() -> Result<SectionRules, TableError> {
+        Self::from_tables(SECTIONS_TSV, SECTION_KINDS_TSV)
+    }
+
+    /// Rules from the two tables' text (`sections.tsv`, `section-kinds.tsv`). A row they
+    /// cannot read is an error naming the file and line.
+    pub fn from_tables(sections: &str, kinds: &str) -> Result<SectionRules, TableError> {
+        let kinds = Table::parse("section-kinds.tsv", kinds)?;
+        let kind_list = kinds.map(|r| {
+            let finds = match r.opt("finds")? {
+                Some("allergy") => Some(Finds::Allergy),
+                Some("medication") => Some(Finds::Medication),
+                Some("condition") => Some(Finds::Condition),
+                Some("-") | None => None,
+                Some(other) => return Err(format!("unknown finds {other:?}")),
             };
-            let implies = match cols[2] {
-                "family" => Some(Implies::Family),
-                "historical" => Some(Implies::Historical),
-                "stopped" => Some(Implies::Stopped),
-                "resolved" => Some(Implies::Resolved),
-                "completed" => Some(Implies::Completed),
-                "-" | "" => None,
-                other => {
-                    return Err(format!(
-                        "section-kinds.tsv:{}: unknown implies {other:?}",
-                        n + 1
-                    ));
-                }
+            let implies = match r.opt("implies")? {
+                Some("family") => Some(Implies::Family),
+                Some("historical") => Some(Implies::Historical),
+                Some("stopped") => Some(Implies::Stopped),
+                Some("resolved") => Some(Implies::Resolved),
+                Some("completed") => Some(Implies::Completed),
+                Some("-") | None => None,
+                Some(other) => return Err(format!("unknown implies {other:?}")),
             };
-            index.insert(cols[0].to_string(), kind_list.len());
-            kind_list.push(SectionKind {
-                name: cols[0].to_string(),
+            Ok(SectionKind {
+                name: r.first()?.to_string(),
                 finds,
                 implies,
-            });
-        }
-        let mut headers = HashMap::new();
-        for (n, line) in sections.lines().enumerate().skip(1) {
-            let Some((header, section)) = line.split_once('\t') else {
-                return Err(format!("sections.tsv:{}: expected 2 columns", n + 1));
-            };
-            let &kind = index
-                .get(section.trim())
-                .ok_or_else(|| format!("sections.tsv:{}: unknown section {section:?}", n + 1))?;
-            headers.insert(term_key(header), kind);
-        }
+            })
+        })?;
+        let index: HashMap<&str, usize> = kind_list
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.name.as_str(), i))
+            .collect();
+        let sections = Table::parse("sections.tsv", sections)?;
+        let headers = sections
+            .map(|r| {
+                let section = r.get("section")?.trim();
+                let &kind = index
+                    .get(section)
+                    .ok_or_else(|| format!("unknown section {section:?}"))?;
+                Ok((term_key(r.first()?), kind))
+            })?
+            .into_iter()
+            .collect();
         Ok(SectionRules {
             headers,
             kinds: kind_list,

@@ -10,21 +10,32 @@ use std::sync::LazyLock;
 use crate::dictionary::Entry;
 use crate::normalize::KeyText;
 use crate::phrases::PhraseTable;
+use crate::tables::{self, Table, TableError};
 
 /// (severity, criticality)
 type SeverityRow = (String, Option<String>);
 
-static SEVERITY: LazyLock<PhraseTable<SeverityRow>> = LazyLock::new(|| {
-    PhraseTable::from_tsv(
-        include_str!("../../dictionaries/reaction-severity.tsv"),
-        |c| {
-            Some((
-                c.get(1)?.to_string(),
-                c.get(2).filter(|s| !s.is_empty()).map(|s| s.to_string()),
-            ))
-        },
-    )
-});
+static SEVERITY: LazyLock<PhraseTable<SeverityRow>> =
+    LazyLock::new(|| tables::shipped(severity_table()));
+
+/// `dictionaries/reaction-severity.tsv`: severity wordings → FHIR `reaction.severity` (mild,
+/// moderate, severe) and, for some, the allergy's criticality (high, low).
+pub(crate) fn severity_table() -> Result<PhraseTable<SeverityRow>, TableError> {
+    let text = include_str!("../../dictionaries/reaction-severity.tsv");
+    PhraseTable::from_table(&Table::parse("reaction-severity.tsv", text)?, |r| {
+        let severity = r.get("severity")?;
+        if !matches!(severity, "mild" | "moderate" | "severe") {
+            return Err(format!(
+                "severity {severity:?} is not mild, moderate or severe"
+            ));
+        }
+        let criticality = r.opt("criticality")?;
+        if let Some(c) = criticality.filter(|c| !matches!(*c, "high" | "low")) {
+            return Err(format!("criticality {c:?} is not high or low"));
+        }
+        Ok((severity.to_string(), criticality.map(str::to_string)))
+    })
+}
 
 /// A reaction found in an allergen's row.
 #[derive(Debug, Clone, PartialEq)]

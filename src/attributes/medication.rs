@@ -11,6 +11,7 @@ use regex::Regex;
 use crate::dates;
 use crate::normalize::KeyText;
 use crate::phrases::PhraseTable;
+use crate::tables::{self, Table, TableError};
 
 /// A route of administration (SNOMED CT route code).
 #[derive(Debug, Clone, PartialEq)]
@@ -87,26 +88,44 @@ impl Sig {
     }
 }
 
-static ROUTES: LazyLock<PhraseTable<(String, String)>> = LazyLock::new(|| {
-    PhraseTable::from_tsv(include_str!("../../dictionaries/routes.tsv"), |c| {
-        Some((c.get(1)?.to_string(), c.get(2)?.to_string()))
+static ROUTES: LazyLock<PhraseTable<(String, String)>> =
+    LazyLock::new(|| tables::shipped(routes_table()));
+
+/// `dictionaries/routes.tsv`: route wordings → SNOMED CT route code and display.
+pub(crate) fn routes_table() -> Result<PhraseTable<(String, String)>, TableError> {
+    let text = include_str!("../../dictionaries/routes.tsv");
+    PhraseTable::from_table(&Table::parse("routes.tsv", text)?, |r| {
+        Ok((r.get("code")?.to_string(), r.get("display")?.to_string()))
     })
-});
+}
 
 type FreqRow = (u32, f64, String, Option<String>, Option<String>);
 
-static FREQUENCIES: LazyLock<PhraseTable<FreqRow>> = LazyLock::new(|| {
-    PhraseTable::from_tsv(include_str!("../../dictionaries/frequencies.tsv"), |c| {
-        let opt = |i: usize| c.get(i).filter(|s| !s.is_empty()).map(|s| s.to_string());
-        Some((
-            c.get(1)?.parse().ok()?,
-            c.get(2)?.parse().ok()?,
-            c.get(3)?.to_string(),
-            opt(4),
-            opt(5),
+static FREQUENCIES: LazyLock<PhraseTable<FreqRow>> =
+    LazyLock::new(|| tables::shipped(frequencies_table()));
+
+/// `dictionaries/frequencies.tsv`: frequency wordings → FHIR `Timing.repeat` (frequency per
+/// period and unit, event time) and the GTS abbreviation.
+pub(crate) fn frequencies_table() -> Result<PhraseTable<FreqRow>, TableError> {
+    let text = include_str!("../../dictionaries/frequencies.tsv");
+    PhraseTable::from_table(&Table::parse("frequencies.tsv", text)?, |r| {
+        let unit = r.get("period_unit")?;
+        if !matches!(unit, "h" | "d" | "wk" | "mo") {
+            return Err(format!("period_unit {unit:?} is not h, d, wk or mo"));
+        }
+        let when = r.opt("when")?;
+        if let Some(w) = when.filter(|w| !matches!(*w, "HS" | "MORN" | "EVE")) {
+            return Err(format!("when {w:?} is not HS, MORN or EVE"));
+        }
+        Ok((
+            r.parse("frequency")?,
+            r.parse("period")?,
+            unit.to_string(),
+            when.map(str::to_string),
+            r.opt("code")?.map(str::to_string),
         ))
     })
-});
+}
 
 const NUMBER_WORDS: &[(&str, f64)] = &[
     ("one", 1.0),

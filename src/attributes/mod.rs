@@ -16,15 +16,22 @@ use regex::Regex;
 use crate::dates::{self, DATE};
 use crate::normalize::KeyText;
 use crate::phrases::PhraseTable;
+use crate::status::{Applies, Status};
+use crate::tables::{self, Table, TableError};
 
 /// The longest row looked at, in bytes.
 pub const MAX_ROW: usize = 700;
 
-static ROW_STATUS: LazyLock<PhraseTable<(String, String)>> = LazyLock::new(|| {
-    PhraseTable::from_tsv(include_str!("../../dictionaries/row-status.tsv"), |c| {
-        Some((c.get(1)?.to_string(), c.get(2)?.to_string()))
+static ROW_STATUS: LazyLock<PhraseTable<(Status, Applies)>> =
+    LazyLock::new(|| tables::shipped(row_status_table()));
+
+/// `dictionaries/row-status.tsv`: status cell words → status, and what they apply to.
+pub(crate) fn row_status_table() -> Result<PhraseTable<(Status, Applies)>, TableError> {
+    let text = include_str!("../../dictionaries/row-status.tsv");
+    PhraseTable::from_table(&Table::parse("row-status.tsv", text)?, |r| {
+        Ok((r.parse("status")?, r.parse("applies")?))
     })
-});
+}
 
 /// A table header or label that announces an end date (a stop column, "Resolved:").
 static END_COLUMN: LazyLock<Regex> = LazyLock::new(|| {
@@ -35,12 +42,23 @@ static END_COLUMN: LazyLock<Regex> = LazyLock::new(|| {
 /// What a row says beyond the finding itself.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RowFacts {
-    /// A status cell: (status, applies-to, words as written).
-    pub status: Option<(String, String, String)>,
+    /// A status cell.
+    pub status: Option<StatusCell>,
     /// Dates written in the row (ISO), in order.
     pub dates: Vec<String>,
     /// The row has an end date under an end-date column or label.
     pub ended: bool,
+}
+
+/// A status cell of a row ("Resolved", "Status: Inactive", "Discontinued").
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusCell {
+    /// What it says.
+    pub status: Status,
+    /// Which findings it applies to.
+    pub applies: Applies,
+    /// The words as written.
+    pub written: String,
 }
 
 /// Where a mention's row starts: the given line start, or for label records ("Start: …", "Stop: …",
@@ -180,11 +198,11 @@ pub fn row_facts(
         if !stands_alone(text, hit.start, hit.end) {
             continue;
         }
-        facts.status = Some((
-            hit.value.0.clone(),
-            hit.value.1.clone(),
-            text[hit.start..hit.end].to_string(),
-        ));
+        facts.status = Some(StatusCell {
+            status: hit.value.0,
+            applies: hit.value.1,
+            written: text[hit.start..hit.end].to_string(),
+        });
         if hit.start >= mention.end {
             break;
         }
@@ -294,9 +312,9 @@ mod tests {
     #[test]
     fn status_cells() {
         let f = facts("Asthma\t2010\tResolved\n", "Asthma");
-        assert_eq!(f.status.unwrap().0, "resolved");
+        assert_eq!(f.status.unwrap().status, Status::Resolved);
         let f = facts("Name: Asthma\nStatus: Inactive\n", "Asthma");
-        assert_eq!(f.status.unwrap().0, "inactive");
+        assert_eq!(f.status.unwrap().status, Status::Inactive);
         let f = facts(
             "Asthma, resolved in childhood, now active wheeze\n",
             "Asthma",
@@ -310,8 +328,8 @@ mod tests {
             "Aspirin",
         );
         assert_eq!(
-            f.status.unwrap().0,
-            "active",
+            f.status.unwrap().status,
+            Status::Active,
             "the status after the drug wins"
         );
     }

@@ -433,3 +433,25 @@ fn walk<D: AsRef<[u8]>>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `build.rs` checks every term row as it compiles it; the runtime's reader must agree, or
+    /// a row would be dropped silently.
+    #[test]
+    fn every_compiled_term_row_reads() {
+        let d = Dictionary::builtin();
+        let mut rows = 0;
+        for line in TERMS_BLOB.lines() {
+            let (id, row) = line.split_once('\t').expect("file id");
+            let source = d.files[id.parse::<usize>().expect("file id")];
+            if let Err(e) = Entry::parse(row, source) {
+                panic!("{source}: {e} (row {row:?})");
+            }
+            rows += 1;
+        }
+        assert!(rows > 100_000, "{rows} rows");
+    }
+}

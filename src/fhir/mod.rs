@@ -1,17 +1,11 @@
 //! FHIR R4 output: findings → resources in a Bundle, with deterministic ids and the evidence
 //! (page, character span, words as written) of every finding in an extension.
+
 //!
-//! Statuses (documented in `chart2fhir extract --help`):
-//! - AllergyIntolerance: present → active/confirmed; negated → verificationStatus refuted;
-//!   possible → unconfirmed; historical/resolved → clinicalStatus resolved; "no known
-//!   allergies" → code SNOMED CT 716186003 (409137002 for drugs, …).
-//! - Condition: present → active/confirmed; historical → inactive (resolved when a section or
-//!   row says resolved); negated, possible and hypothetical ones are left out unless
-//!   `include_unasserted`, then refuted / provisional.
-//! - MedicationStatement: active; discontinued → stopped; historical or administered →
-//!   completed; negated ("not taking") → not-taken.
+//! The statuses each resource gets are in [`status`].
 
 pub mod ids;
+pub mod status;
 pub mod types;
 
 use crate::consolidate::Finding;
@@ -62,21 +56,6 @@ const VERIFY_AI: &str = "http://terminology.hl7.org/CodeSystem/allergyintoleranc
 const CLINICAL_COND: &str = "http://terminology.hl7.org/CodeSystem/condition-clinical";
 const VERIFY_COND: &str = "http://terminology.hl7.org/CodeSystem/condition-ver-status";
 const COND_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/condition-category";
-
-fn status(system: &str, code: &str) -> CodeableConcept {
-    let display = {
-        let mut c = code.chars();
-        match c.next() {
-            Some(f) => f
-                .to_uppercase()
-                .chain(c)
-                .collect::<String>()
-                .replace('-', " "),
-            None => String::new(),
-        }
-    };
-    CodeableConcept::code(system, code, &display)
-}
 
 fn concept(f: &Finding) -> CodeableConcept {
     CodeableConcept {
@@ -396,59 +375,9 @@ fn human_name(n: &str) -> HumanName {
     }
 }
 
-/// AllergyIntolerance (clinicalStatus, verificationStatus).
-pub fn allergy_status(f: &Finding) -> (&'static str, &'static str) {
-    match (f.assertion, f.status.as_deref()) {
-        (Assertion::Negated, _) => ("inactive", "refuted"),
-        (Assertion::Possible | Assertion::Hypothetical, _) => ("active", "unconfirmed"),
-        (_, Some("inactive")) => ("inactive", "confirmed"),
-        (Assertion::Historical, _) | (_, Some("resolved")) => ("resolved", "confirmed"),
-        _ => ("active", "confirmed"),
-    }
-}
-
-/// MedicationStatement.status.
-pub fn medication_status(f: &Finding) -> &'static str {
-    match (f.assertion, f.status.as_deref()) {
-        (Assertion::Negated, _) | (_, Some("not-taken")) => "not-taken",
-        (_, Some("stopped")) => "stopped",
-        (_, Some("on-hold")) => "on-hold",
-        (_, Some("completed")) | (Assertion::Historical, _) => "completed",
-        (_, Some("inactive")) | (_, Some("resolved")) => "completed",
-        _ => "active",
-    }
-}
-
-/// Condition (clinicalStatus, verificationStatus).
-pub fn condition_status(f: &Finding) -> (&'static str, &'static str) {
-    match (f.assertion, f.status.as_deref()) {
-        (Assertion::Negated, _) => ("inactive", "refuted"),
-        (Assertion::Possible | Assertion::Hypothetical, _) => ("active", "provisional"),
-        (_, Some("resolved")) => ("resolved", "confirmed"),
-        (_, Some("remission")) => ("remission", "confirmed"),
-        (_, Some("inactive")) | (Assertion::Historical, _) => ("inactive", "confirmed"),
-        _ => ("active", "confirmed"),
-    }
-}
-
-/// The status written for a finding, in words, for the summary.
-pub fn status_label(f: &Finding) -> String {
-    match f.role {
-        Role::Allergy | Role::NoKnownAllergy => {
-            let (c, v) = allergy_status(f);
-            if v == "confirmed" { c.into() } else { v.into() }
-        }
-        Role::Medication => medication_status(f).into(),
-        Role::Condition => {
-            let (c, v) = condition_status(f);
-            if v == "confirmed" { c.into() } else { v.into() }
-        }
-    }
-}
-
 fn allergy(f: &Finding, id: String, patient: &Reference) -> AllergyIntolerance {
     let nka = f.role == Role::NoKnownAllergy;
-    let (clinical, verification) = allergy_status(f);
+    let (clinical, verification) = status::allergy(f);
     let category = if nka {
         Vec::new()
     } else {
@@ -491,8 +420,8 @@ fn allergy(f: &Finding, id: String, patient: &Reference) -> AllergyIntolerance {
         resource_type: "AllergyIntolerance",
         id,
         extension: evidence(f),
-        clinical_status: Some(status(CLINICAL_AI, clinical)),
-        verification_status: status(VERIFY_AI, verification),
+        clinical_status: Some(status::concept(CLINICAL_AI, clinical.as_str())),
+        verification_status: status::concept(VERIFY_AI, verification.as_str()),
         kind: match f.allergy_kind.as_deref() {
             Some("intolerance") => Some("intolerance"),
             Some("allergy") => Some("allergy"),
@@ -595,7 +524,7 @@ fn medication(
     patient: &Reference,
     doc: &Reference,
 ) -> MedicationStatement {
-    let status = medication_status(f);
+    let status = status::medication(f).as_str();
     let effective_period = f.dates.first().map(|start| Period {
         start: Some(start.clone()),
         end: f
@@ -618,13 +547,13 @@ fn medication(
 }
 
 fn condition(f: &Finding, id: String, patient: &Reference, doc: &Reference) -> Condition {
-    let (clinical, verification) = condition_status(f);
+    let (clinical, verification) = status::condition(f);
     Condition {
         resource_type: "Condition",
         id,
         extension: evidence(f),
-        clinical_status: Some(status(CLINICAL_COND, clinical)),
-        verification_status: status(VERIFY_COND, verification),
+        clinical_status: Some(status::concept(CLINICAL_COND, clinical.as_str())),
+        verification_status: status::concept(VERIFY_COND, verification.as_str()),
         category: vec![CodeableConcept::code(
             COND_CATEGORY,
             "problem-list-item",

@@ -62,7 +62,7 @@ pub fn render(x: &Extraction, include_unasserted: bool) -> String {
             let mut pages: Vec<u32> = f.mentions.iter().map(|m| m.page).collect();
             pages.dedup();
             let pages = crate::ingest::pdf::page_list(&pages).replacen("page ", "", 1);
-            let status = crate::fhir::status_label(f);
+            let status = crate::fhir::status::label(f);
             let mut why = [f.decided_by.clone(), f.status_rule.clone()]
                 .into_iter()
                 .flatten()
@@ -93,7 +93,7 @@ pub fn render(x: &Extraction, include_unasserted: bool) -> String {
                 collapse_ws(&f.text),
                 code,
                 pages,
-                status,
+                status.to_string(),
                 why,
             ]
         })
