@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::attributes::allergy::Reaction;
 use crate::attributes::medication::Sig;
 use crate::context::Assertion;
-use crate::dictionary::{Entry, System};
+use crate::dictionary::{Entry, System, vocabulary};
 use crate::mention::{Mention, Role};
 use crate::normalize::fold::term_key;
 use crate::status::Status;
@@ -89,23 +89,19 @@ impl Finding {
     }
 }
 
-fn is_ingredient(e: &Entry) -> bool {
-    e.system == System::Rxnorm && matches!(e.tty.as_deref(), Some("IN") | Some("PIN") | Some("MIN"))
-}
-
 /// The codes that identify a mention's concept for grouping.
 fn identity_codes(m: &Mention) -> BTreeSet<String> {
     let drug = matches!(m.role, Role::Medication | Role::Allergy);
     let key = |e: &Entry| format!("{}|{}", e.system.as_str(), e.code);
     if drug {
         // Base ingredients (IN) first: "ampicillin sodium" (PIN) and "ampicillin" are one drug.
-        for ttys in [&["IN"][..], &["PIN", "MIN"][..]] {
+        for level in [1, 2] {
             let ingredients: BTreeSet<String> = m
                 .entries
                 .iter()
                 .filter(|e| {
                     e.system == System::Rxnorm
-                        && e.tty.as_deref().is_some_and(|t| ttys.contains(&t))
+                        && vocabulary::ingredient_level(e.tty.as_deref()) == Some(level)
                 })
                 .map(key)
                 .collect();
@@ -160,7 +156,7 @@ pub fn consolidate(mentions: Vec<Mention>) -> Vec<Finding> {
     for (i, m) in mentions.iter().enumerate() {
         let ids = identity_codes(m);
         let is_drug = matches!(m.role, Role::Medication | Role::Allergy)
-            && m.entries.iter().any(is_ingredient);
+            && m.entries.iter().any(Entry::is_ingredient);
         let keys: Vec<String> = if ids.is_empty() {
             vec![format!("text|{}", term_key(&m.text))]
         } else if is_drug {
@@ -195,7 +191,7 @@ pub fn consolidate(mentions: Vec<Mention>) -> Vec<Finding> {
             o.role == m.role
                 && o.entries
                     .iter()
-                    .any(|e| is_ingredient(e) && term_key(&e.display).starts_with(&prefix))
+                    .any(|e| e.is_ingredient() && term_key(&e.display).starts_with(&prefix))
         });
         let Some((j, first)) = owners.next() else {
             continue;
@@ -234,12 +230,7 @@ fn finding_of(mentions: Vec<Mention>) -> Finding {
     let mut codings: BTreeSet<(u8, System, u8, Coding)> = BTreeSet::new();
     for m in &mentions {
         for e in &m.entries {
-            let specificity = match e.tty.as_deref() {
-                Some("SCD") | Some("SBD") | Some("GPCK") | Some("BPCK") => 0,
-                Some("BN") => 2,
-                Some("IN") | Some("PIN") | Some("MIN") => 1,
-                _ => 3,
-            };
+            let specificity = vocabulary::specificity(e.tty.as_deref());
             let system_order = match (first.role, e.system) {
                 (Role::Condition, System::Snomed) => 0,
                 (Role::Condition, System::Icd10cm) => 1,
@@ -271,7 +262,7 @@ fn finding_of(mentions: Vec<Mention>) -> Finding {
         .entries
         .iter()
         .map(|e| e.category.as_str())
-        .find(|c| matches!(*c, "medication" | "food" | "environment" | "biologic"))
+        .find(|c| vocabulary::allergy_categories().iter().any(|a| a == c))
         .map(str::to_string);
     // A present mention outweighs historical ones (the problem is on the list now); a
     // negated finding stays negated only when no mention asserts it.

@@ -55,6 +55,10 @@ pub fn check_shipped_tables() -> std::result::Result<(), tables::TableError> {
     attributes::medication::frequencies_table()?;
     attributes::allergy::severity_table()?;
     pipeline::no_known_allergies_table()?;
+    attributes::units::units_table()?;
+    attributes::units::number_words_table()?;
+    dictionary::vocabulary::term_types_table()?;
+    dictionary::vocabulary::allergy_categories_table()?;
     Ok(())
 }
 

@@ -110,6 +110,16 @@ impl<T> PhraseTable<T> {
         out
     }
 
+    /// The value of the phrase written `phrase` (same words, any case and punctuation; as
+    /// written for a case-sensitive row).
+    pub fn get(&self, phrase: &str) -> Option<&T> {
+        let key = term_key(phrase);
+        self.rows
+            .iter()
+            .find(|(p, cs, _)| if *cs { p == phrase } else { term_key(p) == key })
+            .map(|r| &r.2)
+    }
+
     /// The phrase of a row.
     pub fn phrase(&self, index: usize) -> &str {
         &self.rows[index].0

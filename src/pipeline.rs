@@ -9,6 +9,7 @@
 use std::sync::LazyLock;
 
 use crate::attributes;
+use crate::attributes::units::{UNITS, Use};
 use crate::consolidate::{Finding, consolidate};
 use crate::context::{Assertion, ContextRules, Decision};
 use crate::dictionary::matcher::{find_terms, find_terms_approximately};
@@ -606,27 +607,31 @@ impl Extractor {
 /// Hydrocodone Bitartrate 5 MG", "sulfamethoxazole-trimethoprim", "X and Y" — are one
 /// medication (or allergen) with both ingredients, not two. The dictionary knows many
 /// combinations by name; this catches the ones written (or OCR'd) another way.
-/// Words after a slash that make a rate ("mg / day"), not a second drug.
-const PER_UNITS: &[&str] = &[
-    "d", "day", "days", "daily", "dose", "doses", "h", "hr", "hrs", "hour", "hours", "kg", "m2",
-    "min", "minute", "month", "week", "weeks", "wk", "ml", "l", "actuat", "spray", "puff",
-];
-
 fn merge_combinations(text: &str, mentions: &mut Vec<Mention>, ocr: bool) {
-    static JOIN: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(
-            // OCR marks around the strength are tolerated ("300.MG? /", "7@ UNT/ML /").
-            r"(?i)^[\s,.]*(?:\d[\d.,@]*[\s.]*(?:mg|mcg|g|ml|un'?t|units?|iu|meq|%)(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:ml|actuat|g))?[\s.,?:;'\x22]*)?(?:/|\+|-|&|\band\b|\bwith\b)[\s/]*$",
+    /// The strength that may stand between two parts of a product: "300 MG", "0.25 MG/ACTUAT".
+    static STRENGTH: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            r"(?:\d[\d.,@]*[\s.]*(?:{})(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:{}))?[\s.,?:;'\x22]*)",
+            UNITS.alternation(Use::Product),
+            UNITS.alternation(Use::ProductPer)
         )
+    });
+    static JOIN: LazyLock<regex::Regex> = LazyLock::new(|| {
+        // OCR marks around the strength are tolerated ("300.MG? /", "7@ UNT/ML /").
+        regex::Regex::new(&format!(
+            r"(?i)^[\s,.]*{strength}?(?:/|\+|-|&|\band\b|\bwith\b)[\s/]*$",
+            strength = *STRENGTH
+        ))
         .expect("valid regex")
     });
     // OCR reads a table row line by line: a product name wrapped in its cell continues on
     // the next line, after the text of the row's other columns ("fluticasone 0.25 MG/ACTUAT /
     // RxNorm\nsalmeterol 0.05 MG/ACTUAT"). Text layers keep cells whole (see ingest::pdf).
     static WRAPPED: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(
-            r"(?i)^[\s,.]*(?:\d[\d.,@]*[\s.]*(?:mg|mcg|g|ml|un'?t|units?|iu|meq|%)(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:ml|actuat|g))?[\s.,?:;'\x22]*)?/[^\S\n]*[^\s/][^\n/]{0,23}\n[\s:;|.,'\x22_]*$",
-        )
+        regex::Regex::new(&format!(
+            r"(?i)^[\s,.]*{strength}?/[^\S\n]*[^\s/][^\n/]{{0,23}}\n[\s:;|.,'\x22_]*$",
+            strength = *STRENGTH
+        ))
         .expect("valid regex")
     });
     let mut i = 0;
@@ -653,7 +658,7 @@ fn merge_combinations(text: &str, mentions: &mut Vec<Mention>, ocr: bool) {
                 .find(|w| !w.is_empty())
                 .unwrap_or("")
                 .to_ascii_lowercase();
-            PER_UNITS.contains(&word.as_str()) || DENOMINATOR.is_match(tail)
+            UNITS.is_rate(&word) || DENOMINATOR.is_match(tail)
         };
         let wrapped = ocr && !JOIN.is_match(gap) && WRAPPED.is_match(gap) && !per(gap);
         let joined = wrapped || JOIN.is_match(gap);
@@ -664,10 +669,7 @@ fn merge_combinations(text: &str, mentions: &mut Vec<Mention>, ocr: bool) {
             let ingredients = |m: &Mention| -> Vec<Entry> {
                 m.entries
                     .iter()
-                    .filter(|e| {
-                        e.system == System::Rxnorm
-                            && matches!(e.tty.as_deref(), Some("IN") | Some("PIN") | Some("MIN"))
-                    })
+                    .filter(|e| e.is_ingredient())
                     .cloned()
                     .collect()
             };

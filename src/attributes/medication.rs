@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::units::{self, UNITS, Use, number};
 use crate::dates;
 use crate::normalize::KeyText;
 use crate::phrases::PhraseTable;
@@ -127,49 +128,24 @@ pub(crate) fn frequencies_table() -> Result<PhraseTable<FreqRow>, TableError> {
     })
 }
 
-const NUMBER_WORDS: &[(&str, f64)] = &[
-    ("one", 1.0),
-    ("two", 2.0),
-    ("three", 3.0),
-    ("four", 4.0),
-    ("five", 5.0),
-    ("six", 6.0),
-    ("seven", 7.0),
-    ("eight", 8.0),
-    ("nine", 9.0),
-    ("ten", 10.0),
-    ("eleven", 11.0),
-    ("twelve", 12.0),
-    ("half", 0.5),
-    ("a", 1.0),
-    ("an", 1.0),
-];
-
-fn number(s: &str) -> Option<f64> {
-    let s = s.trim().to_ascii_lowercase();
-    if let Some(&(_, v)) = NUMBER_WORDS.iter().find(|(w, _)| *w == s) {
-        return Some(v);
-    }
-    if s == "½" {
-        return Some(0.5);
-    }
-    if let Some((a, b)) = s.split_once('/') {
-        return Some(a.trim().parse::<f64>().ok()? / b.trim().parse::<f64>().ok()?);
-    }
-    s.parse().ok()
-}
-
-const NUM: &str = r"(?:\d+(?:\.\d+)?|\.\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|half|½)";
+/// A number as written (digits or a number word), for the patterns below.
+static NUM: LazyLock<String> = LazyLock::new(units::number_pattern);
 
 static STRENGTH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(\d+(?:\.\d+)?(?:\s*[-/]\s*\d+(?:\.\d+)?)*)\s*(mg|mcg|µg|ug|gm?|g|ml|units?|iu|meq|mmol|%)(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?(ml|l|actuat|hr|h|g|mg|tab|dose|spray))?(?-u:\b)")
-        .expect("valid regex")
+    Regex::new(&format!(
+        r"(?i)(?-u:\b)(\d+(?:\.\d+)?(?:\s*[-/]\s*\d+(?:\.\d+)?)*)\s*({})(?:\s*/\s*(?:\d+(?:\.\d+)?\s*)?({}))?(?-u:\b)",
+        UNITS.alternation(Use::Strength),
+        UNITS.alternation(Use::Per)
+    ))
+    .expect("valid regex")
 });
 
 /// An amount of a dose form ("2 puffs", "1 tab", "2.5 mL", "20 units").
 static FORM_DOSE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)(/\s*)?(?-u:\b)({NUM})(?:\s*\(\s*\d+(?:\.\d+)?\s*\))?\s*(tablets?|tabs?|capsules?|caps?|puffs?|inhalations?|sprays?|drops?|patch(?:es)?|milliliters?|ml|mls|units?|vials?|ampules?|suppositor(?:y|ies)|lozenges?|packets?|applicators?|applications?|teaspoons?|tsp|tablespoons?|tbsp)(?-u:\b)"
+        r"(?i)(/\s*)?(?-u:\b)({num})(?:\s*\(\s*\d+(?:\.\d+)?\s*\))?\s*({forms})(?-u:\b)",
+        num = *NUM,
+        forms = UNITS.alternation(Use::Form)
     ))
     .expect("valid regex")
 });
@@ -177,27 +153,34 @@ static FORM_DOSE: LazyLock<Regex> = LazyLock::new(|| {
 /// A mass given with a verb ("Inject ten (10) grams", "take 650 mg").
 static VERB_DOSE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)(?-u:\b)(?:take|inject|give|administer|infuse)\s+({NUM})(?:\s*\(\s*\d+(?:\.\d+)?\s*\))?\s*(mg|mcg|g|gm|grams?|milligrams?|micrograms?)(?-u:\b)"
+        r"(?i)(?-u:\b)(?:take|inject|give|administer|infuse)\s+({num})(?:\s*\(\s*\d+(?:\.\d+)?\s*\))?\s*({masses})(?-u:\b)",
+        num = *NUM,
+        masses = UNITS.alternation(Use::VerbMass)
     ))
     .expect("valid regex")
 });
 
 /// A mass on its own ("650 MG" in a dose column after the strength).
 static MASS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(/\s*)?(?-u:\b)(\d+(?:\.\d+)?)\s*(mg|mcg|g|gm)(?-u:\b)(\s*/)?")
-        .expect("valid regex")
+    Regex::new(&format!(
+        r"(?i)(/\s*)?(?-u:\b)(\d+(?:\.\d+)?)\s*({})(?-u:\b)(\s*/)?",
+        UNITS.alternation(Use::Mass)
+    ))
+    .expect("valid regex")
 });
 
 static INTERVAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)(?-u:\b)(?:every|q)\s*({NUM})(?:\s*(?:-|to)\s*({NUM}))?\s*(hours?|hrs?|h|days?|d|weeks?|wks?|months?)(?-u:\b)"
+        r"(?i)(?-u:\b)(?:every|q)\s*({num})(?:\s*(?:-|to)\s*({num}))?\s*(hours?|hrs?|h|days?|d|weeks?|wks?|months?)(?-u:\b)",
+        num = *NUM
     ))
     .expect("valid regex")
 });
 
 static TIMES_PER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)(?-u:\b)({NUM})\s*(?:x|times?)\s*(?:a|per|each|every|/)?\s*(day|daily|week|weekly|month)(?-u:\b)"
+        r"(?i)(?-u:\b)({num})\s*(?:x|times?)\s*(?:a|per|each|every|/)?\s*(day|daily|week|weekly|month)(?-u:\b)",
+        num = *NUM
     ))
     .expect("valid regex")
 });
@@ -215,39 +198,11 @@ static REASON_END: LazyLock<Regex> = LazyLock::new(|| {
 
 static DURATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)(?-u:\b)(?:for|x)\s*({NUM})\s*(days?|weeks?|months?)(?-u:\b)"
+        r"(?i)(?-u:\b)(?:for|x)\s*({num})\s*(days?|weeks?|months?)(?-u:\b)",
+        num = *NUM
     ))
     .expect("valid regex")
 });
-
-fn ucum(unit: &str) -> String {
-    let u = unit.to_ascii_lowercase();
-    let u = u.trim_end_matches('s');
-    match u {
-        "mg" => "mg",
-        "mcg" | "ug" | "µg" => "ug",
-        "g" | "gm" | "gram" => "g",
-        "milligram" => "mg",
-        "microgram" => "ug",
-        "ml" | "milliliter" => "mL",
-        "l" => "L",
-        "unit" | "iu" => "[iU]",
-        "meq" => "meq",
-        "mmol" => "mmol",
-        "tablet" | "tab" => "{tablet}",
-        "capsule" | "cap" => "{capsule}",
-        "puff" | "inhalation" => "{puff}",
-        "spray" => "{spray}",
-        "drop" => "[drp]",
-        "patch" | "patche" => "{patch}",
-        "teaspoon" | "tsp" => "[tsp_us]",
-        "tablespoon" | "tbsp" => "[tbs_us]",
-        "vial" => "{vial}",
-        "suppository" | "suppositorie" => "{suppository}",
-        other => return format!("{{{other}}}"),
-    }
-    .to_string()
-}
 
 /// Parses the dosage instructions in `text[range]` (the medication's row from the drug name
 /// on). `key` is the page's key; the phrase tables match on it.
@@ -365,7 +320,7 @@ fn dose(tail: &str) -> Option<Amount> {
         number(v).map(|value| Amount {
             value,
             unit: unit.to_string(),
-            ucum: ucum(unit),
+            ucum: UNITS.ucum(unit),
         })
     };
     // Not the denominator of a concentration ("160 mg/5 mL").
@@ -392,26 +347,11 @@ fn route_from_dose_form(row: &str) -> Option<Route> {
             .expect("valid regex")
     });
     let c = FORM.captures(row)?;
-    let (code, display) = match c[1].to_ascii_lowercase().as_str() {
-        "oral" => ("26643006", "Oral route"),
-        "ophthalmic" => ("54485002", "Ophthalmic route"),
-        "otic" => ("10547007", "Otic route"),
-        "nasal" => ("46713006", "Nasal route"),
-        "topical" => ("6064005", "Topical route"),
-        "transdermal" => ("45890007", "Transdermal route"),
-        "rectal" => ("37161004", "Rectal route"),
-        "vaginal" => ("16857009", "Vaginal route"),
-        "sublingual" => ("37839007", "Sublingual route"),
-        "buccal" => ("54471007", "Buccal route"),
-        "inhalation" | "inhalant" => ("447694001", "Respiratory tract route"),
-        "intravenous" => ("47625008", "Intravenous route"),
-        "intramuscular" => ("78421000", "Intramuscular route"),
-        "subcutaneous" => ("34206005", "Subcutaneous route"),
-        _ => return None,
-    };
+    // The route adjectives are routes.tsv's words ("oral" → 26643006 Oral route).
+    let (code, display) = ROUTES.get(&c[1])?;
     Some(Route {
-        code: code.into(),
-        display: display.into(),
+        code: code.clone(),
+        display: display.clone(),
         written: c[0].to_string(),
     })
 }

@@ -8,6 +8,7 @@
 
 pub mod allergy;
 pub mod medication;
+pub mod units;
 
 use std::sync::LazyLock;
 

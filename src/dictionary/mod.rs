@@ -7,6 +7,7 @@
 
 pub mod approx;
 pub mod matcher;
+pub mod vocabulary;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

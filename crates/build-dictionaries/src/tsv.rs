@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::Path;
 
 use super::BuildError;
+use chart2fhir::dictionary::vocabulary::allergy_categories;
 use chart2fhir::normalize::fold::term_key;
 
 /// Header of every term table.
@@ -177,10 +178,12 @@ impl Row {
         if !SYSTEMS.contains(&self.system.as_str()) {
             return Err(format!("unknown system {:?}", self.system));
         }
-        let categories: &[&str] = match self.kind.as_str() {
-            "condition" => &["disorder", "finding"],
-            "medication" | "allergen" => &["medication", "food", "environment", "biologic"],
-            _ => &[""],
+        // Allergens and medications: the FHIR allergy categories the runtime knows
+        // (dictionaries/allergy-categories.tsv).
+        let categories: Vec<&str> = match self.kind.as_str() {
+            "condition" => vec!["disorder", "finding"],
+            "medication" | "allergen" => allergy_categories().iter().map(String::as_str).collect(),
+            _ => vec![""],
         };
         if !categories.contains(&self.category.as_str()) {
             return Err(format!(
