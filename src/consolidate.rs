@@ -360,3 +360,34 @@ fn finding_of(mentions: Vec<Mention>) -> Finding {
         mentions,
     }
 }
+
+/// Marks findings that contradict each other: "no known allergies" beside an allergy.
+pub fn flag_conflicts(findings: &mut [Finding]) {
+    let asserted = |f: &Finding| !matches!(f.assertion, Assertion::Negated | Assertion::Family);
+    let nka_pages: Vec<u32> = findings
+        .iter()
+        .filter(|f| f.role == Role::NoKnownAllergy && asserted(f))
+        .flat_map(|f| f.mentions.iter().map(|m| m.page))
+        .collect();
+    let allergy_pages: Vec<u32> = findings
+        .iter()
+        .filter(|f| f.role == Role::Allergy && asserted(f))
+        .flat_map(|f| f.mentions.iter().map(|m| m.page))
+        .collect();
+    if nka_pages.is_empty() || allergy_pages.is_empty() {
+        return;
+    }
+    for f in findings.iter_mut() {
+        if f.role == Role::NoKnownAllergy {
+            f.conflict = Some(format!(
+                "the same document lists allergies (page {})",
+                allergy_pages[0]
+            ));
+        } else if f.role == Role::Allergy && asserted(f) {
+            f.conflict = Some(format!(
+                "the same document says no known allergies (page {})",
+                nka_pages[0]
+            ));
+        }
+    }
+}

@@ -29,6 +29,7 @@ pub mod context;
 pub mod dates;
 pub mod dictionary;
 pub mod error;
+pub mod extraction;
 pub mod fhir;
 pub mod ingest;
 pub mod mention;
@@ -42,7 +43,8 @@ pub mod status;
 pub mod tables;
 
 pub use error::{Error, Result};
-pub use pipeline::{Extraction, Extractor};
+pub use extraction::Extraction;
+pub use pipeline::Extractor;
 
 /// Loads every shipped rule and phrase table (`dictionaries/*.tsv` other than the term
 /// tables, which `build.rs` checks as it compiles them): the first row that cannot be read is
@@ -54,7 +56,7 @@ pub fn check_shipped_tables() -> std::result::Result<(), tables::TableError> {
     attributes::medication::routes_table()?;
     attributes::medication::frequencies_table()?;
     attributes::allergy::severity_table()?;
-    pipeline::no_known_allergies_table()?;
+    attributes::allergy::no_known_allergies_table()?;
     attributes::units::units_table()?;
     attributes::units::number_words_table()?;
     dictionary::vocabulary::term_types_table()?;

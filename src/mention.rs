@@ -4,21 +4,25 @@
 use crate::attributes::RowFacts;
 use crate::attributes::allergy::AllergyAttrs;
 use crate::attributes::medication::Sig;
-use crate::context::Decision;
+use crate::context::{Assertion, Decision};
 use crate::dictionary::Entry;
 use crate::status::Status;
 
 /// What a mention stands for in the patient's record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
+    /// An allergen the patient reacts to.
     Allergy,
+    /// A drug the patient takes (or took).
     Medication,
+    /// A problem or diagnosis.
     Condition,
     /// "No known allergies", "NKDA": a statement about allergies, not an allergen.
     NoKnownAllergy,
 }
 
 impl Role {
+    /// The role's name in messages and identities.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Allergy => "allergy",
@@ -32,14 +36,17 @@ impl Role {
 /// One place in the document that names a finding.
 #[derive(Debug, Clone)]
 pub struct Mention {
+    /// What it stands for.
     pub role: Role,
     /// 1-based page number.
     pub page: u32,
-    /// Byte span in the page's text.
+    /// Byte span in the page's text: start.
     pub start: usize,
+    /// Byte span in the page's text: end.
     pub end: usize,
     /// The same span in characters (Unicode scalar values), as the evidence reports it.
     pub char_start: usize,
+    /// End of the span in characters.
     pub char_end: usize,
     /// The words as written.
     pub text: String,
@@ -71,6 +78,49 @@ pub struct Mention {
 }
 
 impl Mention {
+    /// A mention of `entries` at byte span `span` of page `page`, whose text is `text`: as
+    /// read, before any stage adds to it (no section, present, no status, confidence 1, no
+    /// row read yet).
+    pub fn new(
+        role: Role,
+        page: u32,
+        text: &str,
+        span: std::ops::Range<usize>,
+        entries: Vec<Entry>,
+    ) -> Mention {
+        Mention {
+            role,
+            page,
+            start: span.start,
+            end: span.end,
+            char_start: text[..span.start].chars().count(),
+            char_end: text[..span.end].chars().count(),
+            text: text[span].to_string(),
+            entries,
+            section: None,
+            section_index: None,
+            decision: Decision {
+                assertion: Assertion::Present,
+                rule: None,
+            },
+            status: None,
+            status_rule: None,
+            confidence: 1.0,
+            reading: None,
+            row: RowFacts::default(),
+            sig: None,
+            allergy: None,
+        }
+    }
+
+    /// Moves the mention's end to `end` of the page text `text` (a name read across a wrapped
+    /// cell, two parts of one product joined).
+    pub fn extend_to(&mut self, text: &str, end: usize) {
+        self.end = end;
+        self.char_end = text[..end].chars().count();
+        self.text = text[self.start..end].to_string();
+    }
+
     /// The latest date written in the mention's row, for "most recent wins".
     pub fn latest_date(&self) -> Option<&str> {
         self.row.dates.iter().map(String::as_str).max()

@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use crate::dictionary::Entry;
+use crate::dictionary::{Entry, Kind, System};
 use crate::normalize::KeyText;
 use crate::phrases::PhraseTable;
 use crate::tables::{self, Table, TableError};
@@ -35,6 +35,45 @@ pub(crate) fn severity_table() -> Result<PhraseTable<SeverityRow>, TableError> {
         }
         Ok((severity.to_string(), criticality.map(str::to_string)))
     })
+}
+
+/// "No known allergies" phrases and their SNOMED CT codes.
+static NO_KNOWN: LazyLock<PhraseTable<(String, String)>> =
+    LazyLock::new(|| tables::shipped(no_known_allergies_table()));
+
+/// `dictionaries/no-known-allergies.tsv`: "no known (drug …) allergies" wordings → SNOMED CT.
+pub(crate) fn no_known_allergies_table() -> Result<PhraseTable<(String, String)>, TableError> {
+    let text = include_str!("../../dictionaries/no-known-allergies.tsv");
+    PhraseTable::from_table(&Table::parse("no-known-allergies.tsv", text)?, |r| {
+        Ok((r.get("code")?.to_string(), r.get("display")?.to_string()))
+    })
+}
+
+/// Every "no known allergies" statement on a page ("NKDA", "No Known Allergies", "no known
+/// drug allergies" …): its span in the page text and the SNOMED CT row that codes it
+/// (716186003 no known allergy, 409137002 no known drug allergy …).
+pub fn no_known_allergies(text: &str, key: &KeyText) -> Vec<(std::ops::Range<usize>, Entry)> {
+    NO_KNOWN
+        .find(text, key, 0..key.key.len())
+        .into_iter()
+        .map(|hit| {
+            let (code, display) = hit.value;
+            let entry = Entry {
+                term: text[hit.start..hit.end].to_string(),
+                kind: Kind::Allergen,
+                system: System::Snomed,
+                code: code.clone(),
+                display: display.clone(),
+                category: String::new(),
+                case_sensitive: false,
+                tty: None,
+                section: None,
+                via: None,
+                source: "no-known-allergies.tsv".into(),
+            };
+            (hit.start..hit.end, entry)
+        })
+        .collect()
 }
 
 /// A reaction found in an allergen's row.
@@ -138,7 +177,6 @@ pub fn read_row(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dictionary::{Kind, System};
 
     fn entry(term: &str) -> Entry {
         Entry {

@@ -11,8 +11,8 @@ pub mod types;
 use crate::consolidate::Finding;
 use crate::context::Assertion;
 use crate::dictionary::System;
+use crate::extraction::Extraction;
 use crate::mention::Role;
-use crate::pipeline::Extraction;
 use types::*;
 
 /// Base of chart2fhir's extension URLs.

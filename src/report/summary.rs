@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
+use crate::extraction::Extraction;
 use crate::fhir::{collapse_ws, emitted};
 use crate::mention::Role;
-use crate::pipeline::Extraction;
 
 /// Renders the summary table. Document words are shown: the person asked for them.
 pub fn render(x: &Extraction, include_unasserted: bool) -> String {
