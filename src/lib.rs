@@ -26,6 +26,7 @@ pub mod attributes;
 pub mod batch;
 pub mod consolidate;
 pub mod context;
+pub mod convert;
 pub mod dates;
 pub mod dictionary;
 pub mod error;
@@ -39,6 +40,7 @@ pub mod phrases;
 pub mod pipeline;
 pub mod report;
 pub mod sections;
+pub mod sink;
 pub mod status;
 pub mod tables;
 

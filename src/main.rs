@@ -7,9 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use chart2fhir::fhir::{BundleKind, BundleOptions, PatientLink};
-
-use chart2fhir::{Extractor, fhir, ingest};
+use chart2fhir::fhir::{BundleKind, PatientLink};
+use chart2fhir::{Extractor, convert, ingest};
 
 const STATUS_HELP: &str = "\
 What the statuses in the output mean:
@@ -114,6 +113,15 @@ Past one machine: give each task its own shard (--shard INDEX/COUNT, e.g. an ind
 job's completion index) or pipe paths in (--manifest -) and read outcomes from stdout
 (--print-results), e.g. from Spark's RDD.pipe().";
 
+impl From<BundleArg> for BundleKind {
+    fn from(b: BundleArg) -> BundleKind {
+        match b {
+            BundleArg::Collection => BundleKind::Collection,
+            BundleArg::Transaction => BundleKind::Transaction,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum FormatArg {
     /// One bundle (JSON) per input.
@@ -128,6 +136,15 @@ enum OcrArg {
     Auto,
     /// Never OCR: pages without a text layer are an error.
     Never,
+}
+
+impl From<OcrArg> for ingest::OcrMode {
+    fn from(o: OcrArg) -> ingest::OcrMode {
+        match o {
+            OcrArg::Auto => ingest::OcrMode::Auto,
+            OcrArg::Never => ingest::OcrMode::Never,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -322,93 +339,36 @@ fn extractor(dicts: &[PathBuf]) -> Result<Extractor, Failure> {
 
 fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
     let patient = match (&args.patient_id, &args.patient_identifier) {
-        (Some(id), _) => PatientLink::Reference(if id.contains('/') {
-            id.clone()
-        } else {
-            format!("Patient/{id}")
-        }),
-        (None, Some(ident)) => {
-            let (system, value) = ident
-                .split_once('|')
-                .filter(|(s, v)| !s.is_empty() && !v.is_empty())
-                .ok_or_else(|| {
-                    Failure::Usage(format!(
-                        "--patient-identifier {ident:?}: expected SYSTEM|VALUE"
-                    ))
-                })?;
-            PatientLink::Identifier {
-                system: system.into(),
-                value: value.into(),
-            }
-        }
+        (Some(id), _) => PatientLink::reference(id),
+        (None, Some(ident)) => PatientLink::identifier(ident)
+            .map_err(|why| Failure::Usage(format!("--patient-identifier {ident:?}: {why}")))?,
         (None, None) => PatientLink::FromDocument,
     };
     let extractor = extractor(&args.dicts)?;
-    let ingest_options = ingest::IngestOptions {
-        ocr: match args.ocr {
-            OcrArg::Auto => ingest::OcrMode::Auto,
-            OcrArg::Never => ingest::OcrMode::Never,
+    let defaults = ingest::IngestOptions::default();
+    let options = convert::Options {
+        ingest: ingest::IngestOptions {
+            ocr: args.ocr.into(),
+            ocr_threads: args.ocr_jobs.unwrap_or(defaults.ocr_threads).max(1),
+            ..defaults
         },
-        ..Default::default()
+        format: match (args.summary, args.format) {
+            (true, _) => convert::Format::Summary,
+            (false, FormatArg::Json) => convert::Format::Json,
+            (false, FormatArg::Ndjson) => convert::Format::Ndjson,
+        },
+        bundle: args.bundle.into(),
+        patient,
+        include_unasserted: args.include_unasserted,
+        allow_multiple_patients: args.allow_multiple_patients,
+        recorded: args.recorded,
     };
-    let ingest_options = ingest::IngestOptions {
-        ocr_threads: args.ocr_jobs.unwrap_or(ingest_options.ocr_threads).max(1),
-        ..ingest_options
-    };
-    let doc = ingest::read(&args.file, &ingest_options)?;
-    let extraction = extractor.extract(&doc);
-    if let (Some(conflict), false) = (&extraction.patient.conflict, args.allow_multiple_patients) {
-        return Err(Failure::Input(format!(
-            "{}: {conflict}; the packet may mix two people's records. Nothing was written. \
-             Check the document, or pass --allow-multiple-patients to write it anyway.",
-            args.file.display()
-        )));
-    }
-    let recorded = match args.recorded {
-        Some(r) => r,
-        None => default_recorded(extraction.document.modified),
-    };
-    if args.summary {
-        let bytes =
-            chart2fhir::report::summary::render(&extraction, args.include_unasserted).into_bytes();
-        match &args.output {
-            Some(path) => chart2fhir::batch::sink::write_atomic(path, &bytes)?,
-            None => stdout_write(&bytes)?,
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    let bytes = {
-        let options = BundleOptions {
-            kind: match args.bundle {
-                BundleArg::Collection => BundleKind::Collection,
-                BundleArg::Transaction => BundleKind::Transaction,
-            },
-            patient,
-            include_unasserted: args.include_unasserted,
-            recorded,
-        };
-        let bundle = fhir::bundle(&extraction, &options);
-        if let FormatArg::Ndjson = args.format {
-            let files = fhir::ndjson(&bundle);
-            match &args.output {
-                Some(dir) => chart2fhir::batch::sink::write_dir_atomic(dir, &files)?,
-                None => stdout_write(&files.into_iter().flat_map(|(_, b)| b).collect::<Vec<u8>>())?,
-            }
-            return Ok(ExitCode::SUCCESS);
-        }
-        let mut s = serde_json::to_vec_pretty(&bundle).expect("bundle serializes");
-        s.push(b'\n');
-        s
-    };
+    let converted = convert::convert(&extractor, &args.file, &options).result?;
     match &args.output {
-        Some(path) => chart2fhir::batch::sink::write_atomic(path, &bytes)?,
-        None => stdout_write(&bytes)?,
+        Some(path) => converted.output.write_atomic(path)?,
+        None => stdout_write(&converted.output.into_bytes())?,
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn default_recorded(modified: Option<i64>) -> String {
-    chart2fhir::batch::job::default_recorded(modified)
 }
 
 fn batch(args: BatchArgs) -> Result<ExitCode, Failure> {
@@ -474,10 +434,7 @@ fn batch(args: BatchArgs) -> Result<ExitCode, Failure> {
             max_pages: args.max_pages,
             max_stream_bytes: args.max_stream_mb.saturating_mul(1024 * 1024),
             max_file_bytes: 512 * 1024 * 1024,
-            ocr: match args.ocr {
-                OcrArg::Auto => ingest::OcrMode::Auto,
-                OcrArg::Never => ingest::OcrMode::Never,
-            },
+            ocr: args.ocr.into(),
             ocr_threads: 1,
         },
         workers,

@@ -484,3 +484,49 @@ fn manifest_from_stdin_with_shards_and_results_on_stdout() {
     assert!(lines.iter().all(|l| l["status"] == "written"));
     assert_eq!(r.status.code(), Some(0));
 }
+
+/// A manifest's patient identifier without its system is an error of that input, naming the
+/// manifest line (it once became "the patient from the document" without a word, where
+/// `extract --patient-identifier` refuses it).
+#[test]
+fn a_manifest_identifier_without_a_system_fails_its_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.csv");
+    let referral = fixture("onc-referral.fax.txt");
+    std::fs::write(
+        &list,
+        format!(
+            "path,patient_identifier\n{p},urn:oid:1.2.3|77\n{p},12345\n",
+            p = referral.display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let r = run_bounded(
+        &[
+            "batch",
+            "--manifest",
+            list.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+            "--isolation",
+            "thread",
+        ],
+        Duration::from_secs(120),
+    );
+    assert_eq!(r.status.code(), Some(1), "one input failed");
+    let lines = manifest(&out);
+    assert_eq!(lines[0]["status"], "written");
+    assert_eq!(lines[1]["status"], "failed");
+    assert_eq!(lines[1]["error"], "manifest");
+    let reason = lines[1]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("list.csv: line 3: the patient identifier"),
+        "{reason}"
+    );
+    assert!(
+        !reason.contains("12345"),
+        "the identifier is not repeated: {reason}"
+    );
+}

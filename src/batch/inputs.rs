@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use globset::GlobMatcher;
 
+use crate::fhir::PatientLink;
+
 /// One input file and where its output goes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
@@ -17,8 +19,11 @@ pub struct Job {
     pub path: PathBuf,
     /// Relative path used under the output folder (mirrors the input layout).
     pub relative: PathBuf,
-    /// `SYSTEM|VALUE` from a manifest's identifier column.
+    /// `SYSTEM|VALUE` from a manifest's identifier column (checked).
     pub patient_identifier: Option<String>,
+    /// Why the input cannot be read as listed (a malformed manifest cell, naming the manifest
+    /// and line): it fails without being read.
+    pub problem: Option<String>,
 }
 
 /// Where inputs come from.
@@ -69,6 +74,7 @@ impl Inputs {
             path,
             relative,
             patient_identifier,
+            problem: None,
         };
         self.index += 1;
         job
@@ -161,7 +167,21 @@ impl Inputs {
                 .components()
                 .filter(|c| matches!(c, std::path::Component::Normal(_)))
                 .collect();
-            return Some(self.job(full, relative, ident));
+            // A malformed identifier fails its input, naming the line (never silently "the
+            // patient from the document"); the value is not repeated: it is patient data.
+            let problem = ident
+                .as_deref()
+                .and_then(|i| PatientLink::identifier(i).err())
+                .map(|why| {
+                    format!(
+                        "{}: line {}: the patient identifier: {why}; the input was not read",
+                        m.name, m.line
+                    )
+                });
+            let ident = ident.filter(|_| problem.is_none());
+            let mut job = self.job(full, relative, ident);
+            job.problem = problem;
+            return Some(job);
         }
     }
 }
@@ -304,11 +324,20 @@ mod tests {
         let csv = dir.path().join("list.csv");
         std::fs::write(
             &csv,
-            "path,patient_identifier\n\"x, y.pdf\",urn:oid:1.2|123\nz.pdf,\n",
+            "path,patient_identifier\n\"x, y.pdf\",urn:oid:1.2|123\nz.pdf,\nw.pdf,12345\n",
         )
         .unwrap();
         let jobs: Vec<Job> = Inputs::new(vec![Source::Manifest(csv)], None).collect();
-        assert_eq!(jobs.len(), 2);
+        assert_eq!(jobs.len(), 3);
+        // An identifier without its system is a problem of that input, naming the line.
+        let problem = jobs[2].problem.as_deref().unwrap();
+        assert!(problem.contains("list.csv: line 4:"), "{problem}");
+        assert!(
+            !problem.contains("12345"),
+            "the value is not repeated: {problem}"
+        );
+        assert_eq!(jobs[2].patient_identifier, None);
+        assert_eq!(jobs[0].problem, None);
         assert_eq!(jobs[0].relative, PathBuf::from("x, y.pdf"));
         assert_eq!(
             jobs[0].patient_identifier.as_deref(),

@@ -1,18 +1,20 @@
-//! One input, start to finish: read, extract, write the output atomically, and say what
-//! happened. Used in-process and inside worker processes alike.
+//! One batch job: an input converted ([`crate::convert`]), its output written atomically
+//! under the output folder, and the manifest line saying what happened. Used in-process and
+//! inside worker processes alike.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fhir::{self, BundleOptions, PatientLink};
+use crate::convert::{self, SourceFacts};
+pub use crate::convert::{Counts, default_recorded};
+use crate::error::Error;
+use crate::fhir::{BundleKind, PatientLink};
 use crate::ingest::{self, IngestOptions};
-use crate::mention::Role;
 use crate::pipeline::Extractor;
 
 use super::inputs::Job;
-use super::sink::{write_atomic, write_dir_atomic};
 
 /// Output shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -51,14 +53,6 @@ pub enum Status {
     Written,
     Failed,
     Skipped,
-}
-
-/// Findings per kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counts {
-    pub allergies: usize,
-    pub medications: usize,
-    pub conditions: usize,
 }
 
 /// One line of the batch manifest.
@@ -105,112 +99,74 @@ pub fn output_path(opts: &JobOptions, relative: &Path) -> PathBuf {
     opts.out_dir.join(name)
 }
 
-/// Runs one job.
+/// Runs one job: the one conversion of [`crate::convert`], its output written under the
+/// output folder, and the manifest line saying how it ended.
 pub fn run(extractor: &Extractor, job: &Job, opts: &JobOptions) -> Outcome {
     let started = Instant::now();
     let ms = || started.elapsed().as_millis() as u64;
-    let ingest_opts = IngestOptions {
-        max_pages: opts.max_pages,
-        max_stream_bytes: opts.max_stream_bytes,
-        max_file_bytes: opts.max_file_bytes,
-        ocr: opts.ocr,
-        ocr_threads: opts.ocr_threads.max(1),
-    };
-    let doc = match ingest::read(&job.path, &ingest_opts) {
-        Ok(d) => d,
-        Err(e) => return Outcome::failed(&job.path, e.kind(), e.to_string(), ms()),
-    };
-    let x = extractor.extract(&doc);
-    let sha256 = Some(doc.source.sha256_hex());
-    let size = Some(doc.source.size);
-    let pages = Some(doc.pages.len());
-    drop(doc);
-    if let (Some(conflict), false) = (&x.patient.conflict, opts.allow_multiple_patients) {
-        let mut o = Outcome::failed(
-            &job.path,
-            "patient",
-            format!(
-                "{}: {conflict}; nothing was written (--allow-multiple-patients overrides)",
-                job.path.display()
-            ),
-            ms(),
-        );
-        o.sha256 = sha256;
-        o.pages = pages;
-        return o;
+    if let Some(problem) = &job.problem {
+        return Outcome::failed(&job.path, "manifest", problem.clone(), ms());
     }
-    let patient = match &job.patient_identifier {
-        Some(ident) => match ident.split_once('|') {
-            Some((s, v)) if !s.is_empty() && !v.is_empty() => PatientLink::Identifier {
-                system: s.into(),
-                value: v.into(),
-            },
-            _ => PatientLink::FromDocument,
-        },
+    let patient = match job
+        .patient_identifier
+        .as_deref()
+        .map(PatientLink::identifier)
+    {
         None => PatientLink::FromDocument,
+        Some(Ok(link)) => link,
+        Some(Err(why)) => {
+            let reason = format!("{}: patient identifier: {why}", job.path.display());
+            return Outcome::failed(&job.path, "manifest", reason, ms());
+        }
     };
-    let bundle_opts = BundleOptions {
-        kind: if opts.transaction {
-            fhir::BundleKind::Transaction
+    let options = convert::Options {
+        ingest: IngestOptions {
+            max_pages: opts.max_pages,
+            max_stream_bytes: opts.max_stream_bytes,
+            max_file_bytes: opts.max_file_bytes,
+            ocr: opts.ocr,
+            ocr_threads: opts.ocr_threads.max(1),
+        },
+        format: match opts.format {
+            Format::Json => convert::Format::Json,
+            Format::Ndjson => convert::Format::Ndjson,
+        },
+        bundle: if opts.transaction {
+            BundleKind::Transaction
         } else {
-            fhir::BundleKind::Collection
+            BundleKind::Collection
         },
         patient,
         include_unasserted: opts.include_unasserted,
-        recorded: opts
-            .recorded
-            .clone()
-            .unwrap_or_else(|| default_recorded(x.document.modified)),
+        allow_multiple_patients: opts.allow_multiple_patients,
+        recorded: opts.recorded.clone(),
     };
-    let bundle = fhir::bundle(&x, &bundle_opts);
-    let mut counts = Counts::default();
-    for f in x
-        .findings
-        .iter()
-        .filter(|f| fhir::emitted(f, opts.include_unasserted))
-    {
-        match f.role {
-            Role::Allergy => counts.allergies += 1,
-            Role::Medication => counts.medications += 1,
-            Role::Condition => counts.conditions += 1,
-            Role::NoKnownAllergy => {}
-        }
-    }
-    let out = output_path(opts, &job.relative);
-    let written = match opts.format {
-        Format::Json => {
-            let mut bytes = serde_json::to_vec_pretty(&bundle).expect("bundle serializes");
-            bytes.push(b'\n');
-            write_atomic(&out, &bytes)
-        }
-        Format::Ndjson => write_dir_atomic(&out, &fhir::ndjson(&bundle)),
-    };
-    if let Err(e) = written {
+    let conversion = convert::convert(extractor, &job.path, &options);
+    let source = conversion.source;
+    let failed = |e: Error, source: Option<&SourceFacts>, pages: bool| {
         let mut o = Outcome::failed(&job.path, e.kind(), e.to_string(), ms());
-        o.sha256 = sha256;
-        return o;
+        o.sha256 = source.map(|s| s.sha256.clone());
+        o.pages = source.filter(|_| pages).map(|s| s.pages);
+        o
+    };
+    let converted = match conversion.result {
+        Ok(c) => c,
+        Err(e) => return failed(e, source.as_ref(), true),
+    };
+    let out = output_path(opts, &job.relative);
+    if let Err(e) = converted.output.write_atomic(&out) {
+        return failed(e, source.as_ref(), false);
     }
     Outcome {
         input: job.path.display().to_string(),
-        size,
-        sha256,
+        size: source.as_ref().map(|s| s.size),
+        sha256: source.as_ref().map(|s| s.sha256.clone()),
         status: Status::Written,
         reason: None,
         error: None,
-        pages,
-        counts: Some(counts),
+        pages: source.as_ref().map(|s| s.pages),
+        counts: Some(converted.counts),
         output: Some(out.display().to_string()),
         elapsed_ms: ms(),
     }
-}
-
-/// `Provenance.recorded` when not given: `$SOURCE_DATE_EPOCH`, else the file's modification
-/// time, so the same file always gives the same bytes.
-pub fn default_recorded(modified: Option<i64>) -> String {
-    let epoch = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .or(modified)
-        .unwrap_or(0);
-    crate::instant(epoch)
 }

@@ -5,5 +5,4 @@ pub mod inputs;
 pub mod job;
 pub mod progress;
 pub mod run;
-pub mod sink;
 pub mod worker;

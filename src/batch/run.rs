@@ -175,7 +175,12 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
                 let Some((seq, job)) = next else {
                     break;
                 };
-                let outcome = match already_done(&job, &opts.job, opts.force) {
+                // A manifest line that cannot be read as written fails without a worker.
+                let settled = match &job.problem {
+                    Some(p) => Some(Outcome::failed(&job.path, "manifest", p.clone(), 0)),
+                    None => already_done(&job, &opts.job, opts.force),
+                };
+                let outcome = match settled {
                     Some(o) => o,
                     None => match &extractor {
                         Some(x) => run_contained(x, &job, &opts.job),

@@ -124,6 +124,7 @@ pub fn serve() -> std::io::Result<()> {
             path: wire.path,
             relative: wire.relative,
             patient_identifier: wire.patient_identifier,
+            problem: None,
         };
         let outcome = run_contained(&extractor, &job, &config.options);
         let out = stdout.lock().expect("stdout lock");

@@ -40,6 +40,31 @@ pub enum PatientLink {
     Identifier { system: String, value: String },
 }
 
+impl PatientLink {
+    /// An existing Patient: `Patient/123`, or `123` for `Patient/123`.
+    pub fn reference(id: &str) -> PatientLink {
+        PatientLink::Reference(if id.contains('/') {
+            id.to_string()
+        } else {
+            format!("Patient/{id}")
+        })
+    }
+
+    /// A Patient matched by identifier, written `SYSTEM|VALUE` (neither part empty). The
+    /// error says what was expected, without repeating the value (an identifier is patient
+    /// data).
+    pub fn identifier(written: &str) -> Result<PatientLink, String> {
+        written
+            .split_once('|')
+            .filter(|(s, v)| !s.is_empty() && !v.is_empty())
+            .map(|(system, value)| PatientLink::Identifier {
+                system: system.into(),
+                value: value.into(),
+            })
+            .ok_or_else(|| "expected SYSTEM|VALUE (a system URI, '|', the value)".to_string())
+    }
+}
+
 /// How to write the bundle.
 #[derive(Debug, Clone, Default)]
 pub struct BundleOptions {

@@ -1,4 +1,4 @@
-//! Sinks: where bundles go. Files are written atomically — a temporary file in the same
+//! Sinks: where outputs go. Files are written atomically — a temporary file in the same
 //! folder, synced, then renamed — so nothing is ever half-written under its final name.
 
 use std::io::Write;
