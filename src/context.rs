@@ -22,7 +22,9 @@ const FORWARD_WINDOW: usize = 20;
 /// Words a backward trigger reaches.
 const BACKWARD_WINDOW: usize = 14;
 
-/// A trigger's category.
+/// A trigger's category: an assertion (negated … family), a scope rule (pseudo, terminate),
+/// or a statement cue that says what a finding is or where it stands (an allergen, a stopped
+/// or held drug, a one-time dose, a resolved problem).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Category {
     Negated,
@@ -32,6 +34,23 @@ pub enum Category {
     Family,
     Pseudo,
     Terminate,
+    /// "allergic to X", "X allergy", "intolerant of X": X is an allergen.
+    Allergen,
+    /// "X causes hives", "X gave her a rash": X is an allergen when a reaction follows.
+    AllergenIfReaction,
+    /// "stopped X", "X was discontinued": a drug no longer taken.
+    Stopped,
+    /// "hold X", "X (held)": a drug paused.
+    OnHold,
+    /// "received X", "was given X", "X x1": a dose given, a course finished.
+    Completed,
+    /// "continue X", "started on X", "in remission on X": current.
+    Active,
+    /// "X, resolved", "X as a child", "X, treated": a past episode that is over.
+    Resolved,
+    /// A date right after a finding of the history ("pneumonia in 2019"): a past episode,
+    /// when the finding is historical.
+    PastDate,
 }
 
 impl Category {
@@ -44,8 +63,64 @@ impl Category {
             "family" => Category::Family,
             "pseudo" => Category::Pseudo,
             "terminate" => Category::Terminate,
+            "allergen" => Category::Allergen,
+            "allergen-if-reaction" => Category::AllergenIfReaction,
+            "stopped" => Category::Stopped,
+            "on-hold" => Category::OnHold,
+            "completed" => Category::Completed,
+            "active" => Category::Active,
+            "resolved" => Category::Resolved,
+            "past-date" => Category::PastDate,
             _ => return None,
         })
+    }
+
+    /// The assertion a trigger of this category gives, if it is an assertion.
+    fn assertion(self) -> Option<Assertion> {
+        Some(match self {
+            Category::Negated => Assertion::Negated,
+            Category::Possible => Assertion::Possible,
+            Category::Historical => Assertion::Historical,
+            Category::Hypothetical => Assertion::Hypothetical,
+            Category::Family => Assertion::Family,
+            _ => return None,
+        })
+    }
+
+    /// True for statement cues (see [`ContextRules::cue`]).
+    pub fn is_cue(self) -> bool {
+        matches!(
+            self,
+            Category::Allergen
+                | Category::AllergenIfReaction
+                | Category::Stopped
+                | Category::OnHold
+                | Category::Completed
+                | Category::Active
+                | Category::Resolved
+                | Category::PastDate
+        )
+    }
+
+    /// The name used in the tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Negated => "negated",
+            Category::Possible => "possible",
+            Category::Historical => "historical",
+            Category::Hypothetical => "hypothetical",
+            Category::Family => "family",
+            Category::Pseudo => "pseudo",
+            Category::Terminate => "terminate",
+            Category::Allergen => "allergen",
+            Category::AllergenIfReaction => "allergen-if-reaction",
+            Category::Stopped => "stopped",
+            Category::OnHold => "on-hold",
+            Category::Completed => "completed",
+            Category::Active => "active",
+            Category::Resolved => "resolved",
+            Category::PastDate => "past-date",
+        }
     }
 }
 
@@ -61,6 +136,25 @@ pub enum Direction {
     None,
 }
 
+/// The kind of finding a rule may be limited to (medspaCy's `allowed_types`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    Condition,
+    Medication,
+    Allergy,
+}
+
+impl Target {
+    fn parse(s: &str) -> Option<Target> {
+        Some(match s {
+            "condition" => Target::Condition,
+            "medication" => Target::Medication,
+            "allergy" => Target::Allergy,
+            _ => return None,
+        })
+    }
+}
+
 /// One trigger rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -68,6 +162,13 @@ pub struct Rule {
     pub category: Category,
     pub direction: Direction,
     pub source: String,
+    /// The kinds of finding it applies to; empty: all.
+    pub targets: Vec<Target>,
+    /// It modifies at most this many findings, the nearest first (medspaCy's `max_targets`):
+    /// "Tylenol PRN, lisinopril" — a modifier after a list item is that item's.
+    pub max_targets: Option<usize>,
+    /// Its scope reaches at most this many words (medspaCy's `max_scope`).
+    pub max_scope: Option<usize>,
 }
 
 /// The assertion of a finding.
@@ -97,9 +198,109 @@ impl Assertion {
 /// The compiled rules.
 pub struct ContextRules {
     pub rules: Vec<Rule>,
+    /// Assertions, pseudo-triggers and terminators; and the statement cues apart, so that a
+    /// cue never hides an assertion trigger inside it ("no recurrence" keeps its "no").
+    layers: [Layer; 2],
+}
+
+/// One automaton over the triggers of one layer.
+struct Layer {
     literals: AhoCorasick,
-    literal_rule: Vec<usize>,
+    /// Per pattern (literals first, then regexes): the rules it triggers.
+    pattern_rules: Vec<Vec<usize>>,
+    /// Regexes and their pattern index.
     regexes: Vec<(Regex, usize)>,
+}
+
+impl Layer {
+    fn build(rules: &[Rule], keep: impl Fn(&Rule) -> bool) -> Result<Layer, String> {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
+        let mut by_key: std::collections::HashMap<String, usize> = Default::default();
+        let mut regex_rules = Vec::new();
+        for (i, r) in rules.iter().enumerate().filter(|(_, r)| keep(r)) {
+            if let Some(re) = r.trigger.strip_prefix("re:") {
+                let re = trigger_regex(re).expect("checked when the row was read");
+                regex_rules.push((re, i));
+            } else {
+                let key = term_key(&r.trigger);
+                if key.is_empty() {
+                    return Err(format!("context rule {:?} has no words", r.trigger));
+                }
+                match by_key.get(&key) {
+                    Some(&p) => pattern_rules[p].push(i),
+                    None => {
+                        by_key.insert(key.clone(), patterns.len());
+                        patterns.push(key);
+                        pattern_rules.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let literals = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .map_err(|e| e.to_string())?;
+        let mut regexes = Vec::new();
+        for (re, rule) in regex_rules {
+            regexes.push((re, pattern_rules.len()));
+            pattern_rules.push(vec![rule]);
+        }
+        Ok(Layer {
+            literals,
+            pattern_rules,
+            regexes,
+        })
+    }
+
+    /// The layer's triggers in a key, leftmost-longest.
+    fn hits(&self, key: &KeyText) -> Vec<Hit> {
+        let k = key.key.as_bytes();
+        let at_word = |s: usize, e: usize| {
+            (s == 0 || crate::normalize::is_sep(k[s - 1]))
+                && (e == k.len() || crate::normalize::is_sep(k[e]))
+        };
+        let mut candidates: Vec<Hit> = Vec::new();
+        // Overlapping search so that a match failing the word check does not hide another.
+        let mut pos = 0;
+        while pos < k.len() {
+            let input = aho_corasick::Input::new(k).span(pos..k.len());
+            let Some(m) = self.literals.find(input) else {
+                break;
+            };
+            if at_word(m.start(), m.end()) {
+                candidates.push(Hit {
+                    start: m.start(),
+                    end: m.end(),
+                    pattern: m.pattern().as_usize(),
+                });
+                pos = m.end();
+            } else {
+                pos = m.start() + 1;
+            }
+        }
+        for (re, pattern) in &self.regexes {
+            for m in re.find_iter(&key.key) {
+                if !m.is_empty() && at_word(m.start(), m.end()) {
+                    candidates.push(Hit {
+                        start: m.start(),
+                        end: m.end(),
+                        pattern: *pattern,
+                    });
+                }
+            }
+        }
+        // Leftmost-longest across literals and patterns: a pseudo-trigger ("mother states",
+        // "no side effects from") hides the shorter trigger inside it.
+        candidates.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+        let mut hits: Vec<Hit> = Vec::with_capacity(candidates.len());
+        for h in candidates {
+            if hits.last().is_none_or(|last| h.start >= last.end) {
+                hits.push(h);
+            }
+        }
+        hits
+    }
 }
 
 impl Default for ContextRules {
@@ -113,13 +314,15 @@ impl Default for ContextRules {
 pub struct Hit {
     pub start: usize,
     pub end: usize,
-    pub rule: usize,
+    /// The pattern matched, in its layer.
+    pub pattern: usize,
 }
 
 /// A page's triggers and scope breaks, computed once per page.
 #[derive(Debug, Default)]
 pub struct PageContext {
-    hits: Vec<Hit>,
+    /// Per layer (assertions, cues).
+    hits: [Vec<Hit>; 2],
     /// Sorted key offsets at which every scope ends.
     breaks: Vec<usize>,
     /// Page-text offsets where lines start.
@@ -141,121 +344,127 @@ pub struct Decision {
     pub rule: Option<String>,
 }
 
+/// A statement cue that reaches a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cue {
+    pub category: Category,
+    /// "trigger 'stopped' (stopped, chart2fhir)".
+    pub rule: String,
+    /// Key span of the trigger.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A finding on the page as the scope rules see it: key span and kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetSpan {
+    pub start: usize,
+    pub end: usize,
+    pub kind: Target,
+}
+
 /// A `re:` trigger's pattern, matched on word boundaries.
 fn trigger_regex(pattern: &str) -> Result<Regex, regex::Error> {
     Regex::new(&format!("(?-u:\\b)(?:{pattern})(?-u:\\b)"))
 }
 
+/// The statement cues shipped in `dictionaries/`.
+static CUES_TSV: &str = include_str!("../dictionaries/statement-cues.tsv");
+
 impl ContextRules {
-    /// The rules shipped in `dictionaries/context.tsv`.
+    /// The rules shipped in `dictionaries/context.tsv` and `dictionaries/statement-cues.tsv`.
     pub fn builtin() -> ContextRules {
         tables::shipped(Self::load())
     }
 
-    /// Reads the shipped `context.tsv`.
+    /// Reads the shipped `context.tsv` and `statement-cues.tsv`.
     pub fn load() -> Result<ContextRules, TableError> {
-        Self::from_table(CONTEXT_TSV)
+        Self::from_tables(&[
+            ("context.tsv", CONTEXT_TSV),
+            ("statement-cues.tsv", CUES_TSV),
+        ])
     }
 
-    /// Compiles a rule table (the text of `context.tsv`). A row it cannot read is an error
-    /// naming the line.
+    /// Compiles one rule table (the text of a `context.tsv`).
     pub fn from_table(table: &str) -> Result<ContextRules, TableError> {
-        let table = Table::parse("context.tsv", table)?;
-        let rules = table.map(|r| {
-            let category = Category::parse(r.get("category")?)
-                .ok_or_else(|| format!("unknown category {:?}", r.get("category")))?;
-            let direction = match r.get("direction")? {
-                "forward" => Direction::Forward,
-                "backward" => Direction::Backward,
-                "bidirectional" => Direction::Bidirectional,
-                "answer" => Direction::Answer,
-                "row" => Direction::Row,
-                "none" => Direction::None,
-                other => return Err(format!("unknown direction {other:?}")),
+        Self::from_tables(&[("context.tsv", table)])
+    }
+
+    /// Compiles rule tables (file name, text). Columns are named by each table's header:
+    /// `trigger`, `category`, `direction` (required), `source`, `targets` (comma list of
+    /// condition / medication / allergy), `max_targets`, `max_scope` (optional); others
+    /// (`why`) are notes. A row it cannot read is an error naming the table and line.
+    pub fn from_tables(tables: &[(&str, &str)]) -> Result<ContextRules, TableError> {
+        let mut rules = Vec::new();
+        for &(name, text) in tables {
+            let table = Table::parse(name, text)?;
+            let optional = |r: &tables::Row<'_>, column: &str| -> Result<Option<String>, String> {
+                if table.has_column(column) {
+                    Ok(r.opt(column)?.map(str::to_string))
+                } else {
+                    Ok(None)
+                }
             };
-            let trigger = r.first()?;
-            if let Some(re) = trigger.strip_prefix("re:") {
-                trigger_regex(re).map_err(|e| format!("trigger {trigger:?}: {e}"))?;
-            } else if term_key(trigger).is_empty() {
-                return Err(format!("trigger {trigger:?} has no words"));
-            }
-            Ok(Rule {
-                trigger: trigger.to_string(),
-                category,
-                direction,
-                source: r.opt("source")?.unwrap_or("").to_string(),
-            })
-        })?;
-        let mut patterns = Vec::new();
-        let mut literal_rule = Vec::new();
-        let mut regexes = Vec::new();
-        for (i, r) in rules.iter().enumerate() {
-            if let Some(re) = r.trigger.strip_prefix("re:") {
-                let re = trigger_regex(re).expect("checked when the row was read");
-                regexes.push((re, i));
-            } else {
-                patterns.push(term_key(&r.trigger));
-                literal_rule.push(i);
-            }
+            rules.extend(table.map(|r| {
+                let category = Category::parse(r.get("category")?)
+                    .ok_or_else(|| format!("unknown category {:?}", r.get("category")))?;
+                let direction = match r.get("direction")? {
+                    "forward" => Direction::Forward,
+                    "backward" => Direction::Backward,
+                    "bidirectional" => Direction::Bidirectional,
+                    "answer" => Direction::Answer,
+                    "row" => Direction::Row,
+                    "none" => Direction::None,
+                    other => return Err(format!("unknown direction {other:?}")),
+                };
+                let trigger = r.first()?;
+                if let Some(re) = trigger.strip_prefix("re:") {
+                    trigger_regex(re).map_err(|e| format!("trigger {trigger:?}: {e}"))?;
+                } else if term_key(trigger).is_empty() {
+                    return Err(format!("trigger {trigger:?} has no words"));
+                }
+                let mut targets = Vec::new();
+                for t in optional(r, "targets")?.unwrap_or_default().split(',') {
+                    let t = t.trim();
+                    if !t.is_empty() {
+                        targets
+                            .push(Target::parse(t).ok_or_else(|| format!("unknown target {t:?}"))?);
+                    }
+                }
+                let number = |column: &str| -> Result<Option<usize>, String> {
+                    optional(r, column)?
+                        .map(|v| {
+                            v.parse()
+                                .map_err(|_| format!("{column} must be a number, not {v:?}"))
+                        })
+                        .transpose()
+                };
+                Ok(Rule {
+                    trigger: trigger.to_string(),
+                    category,
+                    direction,
+                    source: optional(r, "source")?.unwrap_or_default(),
+                    targets,
+                    max_targets: number("max_targets")?,
+                    max_scope: number("max_scope")?,
+                })
+            })?);
         }
-        let literals = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&patterns)
-            .map_err(|e| table.error(1, e.to_string()))?;
-        Ok(ContextRules {
-            rules,
-            literals,
-            literal_rule,
-            regexes,
-        })
+        let build = |cues: bool| {
+            Layer::build(&rules, |r| r.category.is_cue() == cues).map_err(|e| TableError {
+                file: tables.first().map_or("context.tsv", |t| t.0).to_string(),
+                line: 1,
+                detail: e,
+            })
+        };
+        let layers = [build(false)?, build(true)?];
+        Ok(ContextRules { rules, layers })
     }
 
     /// Finds the page's triggers and scope breaks.
     pub fn scan(&self, text: &str, key: &KeyText) -> PageContext {
         let k = key.key.as_bytes();
-        let at_word = |s: usize, e: usize| {
-            (s == 0 || crate::normalize::is_sep(k[s - 1]))
-                && (e == k.len() || crate::normalize::is_sep(k[e]))
-        };
-        let mut candidates: Vec<Hit> = Vec::new();
-        // Overlapping search so that a match failing the word check does not hide another.
-        let mut pos = 0;
-        while pos < k.len() {
-            let input = aho_corasick::Input::new(k).span(pos..k.len());
-            let Some(m) = self.literals.find(input) else {
-                break;
-            };
-            if at_word(m.start(), m.end()) {
-                candidates.push(Hit {
-                    start: m.start(),
-                    end: m.end(),
-                    rule: self.literal_rule[m.pattern().as_usize()],
-                });
-                pos = m.end();
-            } else {
-                pos = m.start() + 1;
-            }
-        }
-        for (re, rule) in &self.regexes {
-            for m in re.find_iter(&key.key) {
-                if !m.is_empty() && at_word(m.start(), m.end()) {
-                    candidates.push(Hit {
-                        start: m.start(),
-                        end: m.end(),
-                        rule: *rule,
-                    });
-                }
-            }
-        }
-        // Leftmost-longest across literals and patterns: a pseudo-trigger ("mother states",
-        // "no side effects from") hides the shorter trigger inside it.
-        candidates.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
-        let mut hits: Vec<Hit> = Vec::with_capacity(candidates.len());
-        for h in candidates {
-            if hits.last().is_none_or(|last| h.start >= last.end) {
-                hits.push(h);
-            }
-        }
+        let hits = [self.layers[0].hits(key), self.layers[1].hits(key)];
         let mut breaks = Vec::new();
         for i in 1..k.len().saturating_sub(1) {
             if crate::normalize::is_sep(k[i]) {
@@ -275,83 +484,173 @@ impl ContextRules {
         }
     }
 
+    /// Every (hit, rule) pair of the page whose rule passes `keep`.
+    fn hit_rules<'a>(
+        &'a self,
+        ctx: &'a PageContext,
+        cue_layer: bool,
+        keep: impl Fn(&Rule) -> bool + Copy + 'a,
+    ) -> impl Iterator<Item = (&'a Hit, usize)> + 'a {
+        let layer = usize::from(cue_layer);
+        ctx.hits[layer].iter().flat_map(move |h| {
+            self.layers[layer].pattern_rules[h.pattern]
+                .iter()
+                .copied()
+                .filter(move |&r| keep(&self.rules[r]))
+                .map(move |r| (h, r))
+        })
+    }
+
+    /// Words from trigger `h` of `rule` to the finding at `start..end`, when its scope
+    /// reaches it: direction, statement breaks, terminators, window, and the nearer findings
+    /// it may not pass (`max_targets`). `None` when it does not reach.
+    #[allow(clippy::too_many_arguments)]
+    fn reaches(
+        &self,
+        ctx: &PageContext,
+        key: &KeyText,
+        h: &Hit,
+        rule: &Rule,
+        start: usize,
+        end: usize,
+        others: &[TargetSpan],
+    ) -> Option<usize> {
+        let k = key.key.as_bytes();
+        if h.start < end && start < h.end {
+            return None; // the trigger overlaps the finding itself
+        }
+        if rule.direction == Direction::Row {
+            return (ctx.line(key, h.start) == ctx.line(key, start)).then_some(usize::MAX / 2);
+        }
+        let forward = matches!(
+            rule.direction,
+            Direction::Forward | Direction::Bidirectional
+        );
+        let backward = matches!(
+            rule.direction,
+            Direction::Backward | Direction::Bidirectional
+        );
+        let window = |w: usize| rule.max_scope.map_or(w, |m| m.min(w));
+        // Findings of the rule's kinds strictly between the trigger and this one.
+        let between = |from: usize, to: usize| {
+            others
+                .iter()
+                .filter(|o| rule.targets.is_empty() || rule.targets.contains(&o.kind))
+                .filter(|o| o.start >= from && o.end <= to && !(o.start == start && o.end == end))
+                .count()
+        };
+        let within_targets =
+            |from: usize, to: usize| rule.max_targets.is_none_or(|m| between(from, to) < m);
+        let assertion = rule.category.assertion();
+        if forward && h.end <= start {
+            let d = self.reach(ctx, k, h.end, start, window(FORWARD_WINDOW))?;
+            return within_targets(h.end, start).then_some(d);
+        }
+        if (forward && matches!(assertion, Some(Assertion::Negated | Assertion::Possible))
+            || rule.direction == Direction::Answer)
+            && h.start >= end
+            && ends_its_statement(ctx, k, h.end)
+            && self.reach(ctx, k, end, h.start, 2).is_some()
+        {
+            // A form's answer: "Smoker: No", "Chest pain: denies", "Metformin - not
+            // taking". A forward trigger with nothing after it in its statement answers
+            // the label just before it.
+            return Some(0);
+        }
+        if backward && h.start >= end {
+            let d = self.reach(ctx, k, end, h.start, window(BACKWARD_WINDOW))?;
+            return within_targets(end, h.start).then_some(d);
+        }
+        None
+    }
+
     /// Decides the assertion of the finding at key span `start..end`.
     pub fn assert(&self, ctx: &PageContext, key: &KeyText, start: usize, end: usize) -> Decision {
-        let k = key.key.as_bytes();
+        self.assert_target(ctx, key, start, end, None, &[])
+    }
+
+    /// Decides the assertion of a finding of kind `kind` at key span `start..end`, with the
+    /// page's other findings (`others`) for the rules that may modify only the nearest.
+    pub fn assert_target(
+        &self,
+        ctx: &PageContext,
+        key: &KeyText,
+        start: usize,
+        end: usize,
+        kind: Option<Target>,
+        others: &[TargetSpan],
+    ) -> Decision {
         let mut found: Vec<(Assertion, usize, usize)> = Vec::new(); // (assertion, distance, rule)
-        for h in &ctx.hits {
-            let rule = &self.rules[h.rule];
-            let assertion = match rule.category {
-                Category::Negated => Assertion::Negated,
-                Category::Possible => Assertion::Possible,
-                Category::Historical => Assertion::Historical,
-                Category::Hypothetical => Assertion::Hypothetical,
-                Category::Family => Assertion::Family,
-                Category::Pseudo | Category::Terminate => continue,
-            };
-            if h.start < end && start < h.end {
-                continue; // the trigger overlaps the finding itself
-            }
-            if rule.direction == Direction::Row {
-                if ctx.line(key, h.start) == ctx.line(key, start) {
-                    found.push((assertion, usize::MAX / 2, h.rule));
-                }
-                continue;
-            }
-            let forward = matches!(
-                rule.direction,
-                Direction::Forward | Direction::Bidirectional
-            );
-            let backward = matches!(
-                rule.direction,
-                Direction::Backward | Direction::Bidirectional
-            );
-            if forward && h.end <= start {
-                if let Some(d) = self.reach(ctx, k, h.end, start, FORWARD_WINDOW) {
-                    found.push((assertion, d, h.rule));
-                }
-            } else if (forward && matches!(assertion, Assertion::Negated | Assertion::Possible)
-                || rule.direction == Direction::Answer)
-                && h.start >= end
-                && ends_its_statement(ctx, k, h.end)
-                && self.reach(ctx, k, end, h.start, 2).is_some()
-            {
-                // A form's answer: "Smoker: No", "Chest pain: denies", "Metformin - not
-                // taking". A forward trigger with nothing after it in its statement answers
-                // the label just before it.
-                found.push((assertion, 0, h.rule));
-            } else if backward
-                && h.start >= end
-                && let Some(d) = self.reach(ctx, k, end, h.start, BACKWARD_WINDOW)
-            {
-                found.push((assertion, d, h.rule));
+        let applies = |r: &Rule| {
+            r.category.assertion().is_some()
+                && (r.targets.is_empty() || kind.is_none_or(|k| r.targets.contains(&k)))
+        };
+        for (h, ri) in self.hit_rules(ctx, false, applies) {
+            let rule = &self.rules[ri];
+            if let Some(d) = self.reaches(ctx, key, h, rule, start, end, others) {
+                found.push((rule.category.assertion().expect("assertion rule"), d, ri));
             }
         }
         // Negation first ("denies family history of …" is a denial), then family (about
         // someone else), hypotheticals, uncertainty, history. Within a category, the nearest trigger explains the decision.
         found.sort_by_key(|&(a, d, _)| (priority(a), d));
         match found.first() {
-            Some(&(assertion, _, rule)) => {
-                let r = &self.rules[rule];
-                Decision {
-                    assertion,
-                    rule: Some(format!(
-                        "trigger '{}' ({}, {})",
-                        r.trigger,
-                        assertion.as_str(),
-                        if r.source.is_empty() {
-                            "chart2fhir"
-                        } else {
-                            &r.source
-                        }
-                    )),
-                }
-            }
+            Some(&(assertion, _, rule)) => Decision {
+                assertion,
+                rule: Some(self.describe(rule)),
+            },
             None => Decision {
                 assertion: Assertion::Present,
                 rule: None,
             },
         }
+    }
+
+    /// The nearest statement cue of one of `categories` that reaches the finding of kind
+    /// `kind` at key span `start..end` (ties: the earlier category in `categories`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn cue(
+        &self,
+        ctx: &PageContext,
+        key: &KeyText,
+        start: usize,
+        end: usize,
+        kind: Target,
+        others: &[TargetSpan],
+        categories: &[Category],
+    ) -> Option<Cue> {
+        let applies = |r: &Rule| {
+            categories.contains(&r.category) && (r.targets.is_empty() || r.targets.contains(&kind))
+        };
+        self.hit_rules(ctx, true, applies)
+            .filter_map(|(h, ri)| {
+                let rule = &self.rules[ri];
+                let d = self.reaches(ctx, key, h, rule, start, end, others)?;
+                let rank = categories.iter().position(|c| *c == rule.category);
+                Some((d, rank, h, ri))
+            })
+            .min_by_key(|&(d, rank, h, _)| (d, rank, h.start))
+            .map(|(_, _, h, ri)| Cue {
+                category: self.rules[ri].category,
+                rule: self.describe(ri),
+                start: h.start,
+                end: h.end,
+            })
+    }
+
+    /// "trigger 'denies' (negated, negex)".
+    fn describe(&self, rule: usize) -> String {
+        let r = &self.rules[rule];
+        format!(
+            "trigger '{}' ({}, {})",
+            r.trigger,
+            r.category.as_str(),
+            if r.source.is_empty() {
+                "chart2fhir"
+            } else {
+                &r.source
+            }
+        )
     }
 
     /// Words from `from` to `to` when no break or terminator lies between and the window
@@ -368,9 +667,9 @@ impl ContextRules {
         if ctx.breaks.get(i).is_some_and(|&b| b < to) {
             return None;
         }
-        let terminated = ctx.hits.iter().any(|h| {
-            self.rules[h.rule].category == Category::Terminate && h.start >= from && h.end <= to
-        });
+        let terminated = self
+            .hit_rules(ctx, false, |r| r.category == Category::Terminate)
+            .any(|(h, _)| h.start >= from && h.end <= to);
         if terminated {
             return None;
         }

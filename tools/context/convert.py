@@ -30,6 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_VOCAB = "/work/shared/vocab/context"
 
+# Kinds of finding a rule may be limited to (medspaCy's allowed_types).
+TARGETS = ("condition", "medication", "allergy")
 CATEGORIES = ("negated", "possible", "historical", "hypothetical", "family", "pseudo", "terminate")
 DIRECTIONS = ("forward", "backward", "bidirectional", "answer", "none")
 SOURCES = ("medspacy", "negex", "gencontext", "pycontextnlp", "chart2fhir")  # attribution priority
@@ -71,7 +73,8 @@ def normalize(text):
     return " ".join("".join(out).split())
 
 
-def read_tsv(path, fields):
+def read_tsv(path, fields, optional=()):
+    """Rows of a tab-separated file as dicts; `optional` columns may follow `fields`."""
     rows = []
     with open(path, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
@@ -79,9 +82,11 @@ def read_tsv(path, fields):
             if not line.strip() or line.startswith("#"):
                 continue
             parts = line.split("\t")
-            if len(parts) != len(fields):
+            if not len(fields) <= len(parts) <= len(fields) + len(optional):
                 sys.exit(f"{path}:{lineno}: expected {len(fields)} columns, got {len(parts)}")
-            rows.append(dict(zip(fields, parts), _where=f"{os.path.basename(path)}:{lineno}"))
+            row = dict.fromkeys(optional, "")
+            row.update(zip(list(fields) + list(optional), parts))
+            rows.append(dict(row, _where=f"{os.path.basename(path)}:{lineno}"))
     return rows
 
 
@@ -315,7 +320,7 @@ def load_pycontext(vocab):
 def build_context(vocab, report):
     excluded = read_tsv(os.path.join(HERE, "excluded-context.tsv"), ["trigger", "source", "reason"])
     curated = read_tsv(os.path.join(HERE, "curated-context.tsv"),
-                       ["trigger", "category", "direction", "reason"])
+                       ["trigger", "category", "direction", "reason"], ["targets", "max_targets"])
     excl = collections.defaultdict(set)
     for r in excluded:
         if r["trigger"] != normalize(r["trigger"]):
@@ -335,6 +340,10 @@ def build_context(vocab, report):
             sys.exit(f"{r['_where']}: bad category/direction")
         if (r["category"] in ("pseudo", "terminate")) != (r["direction"] == "none"):
             sys.exit(f"{r['_where']}: pseudo/terminate need direction none (and only they)")
+        if any(x not in TARGETS for x in filter(None, r["targets"].split(","))):
+            sys.exit(f"{r['_where']}: targets must be among {TARGETS}")
+        if r["max_targets"] and not r["max_targets"].isdigit():
+            sys.exit(f"{r['_where']}: max_targets must be a number")
         if any(c["category"] == r["category"] for c in cur[t]):
             sys.exit(f"{r['_where']}: duplicate curated ({t}, {r['category']})")
         cur[t].append(r)
@@ -401,13 +410,14 @@ def build_context(vocab, report):
             continue
         (category, direction), = cats
         src = min((r.source for r in rs), key=SOURCES.index)
-        final[(trig, category)] = (direction, src, "")
+        final[(trig, category)] = (direction, src, "", "", "")
     for trig, rows in cur.items():
         srcs = by_trigger.get(trig, [])
         for row in rows:
             agreeing = [r.source for r in srcs if r.category == row["category"]]
             src = min(agreeing, key=SOURCES.index) if agreeing else "chart2fhir"
-            final[(trig, row["category"])] = (row["direction"], src, row["reason"])
+            final[(trig, row["category"])] = (row["direction"], src, row["reason"],
+                                              row["targets"], row["max_targets"])
             others = sorted({(r.category, r.direction, r.source) for r in srcs
                              if (r.category, r.direction) != (row["category"], row["direction"])})
             if others:
@@ -418,15 +428,15 @@ def build_context(vocab, report):
         sys.exit(f"{len(conflicts)} unresolved source conflicts: add rows to curated-context.tsv")
 
     for rx in regex_rows:
-        final[(rx.trigger, rx.category)] = (rx.direction, rx.source, "")
+        final[(rx.trigger, rx.category)] = (rx.direction, rx.source, "", "", "")
 
     # a regex must not silently re-decide a literal with a different category/direction
     literals = {t: v for (t, c), v in final.items() if not t.startswith("re:")}
     lit_cats = collections.defaultdict(set)
-    for (t, c), (d, s, n) in final.items():
+    for (t, c), (d, *_) in final.items():
         if not t.startswith("re:"):
             lit_cats[t].add((c, d))
-    for (t, c), (d, s, n) in final.items():
+    for (t, c), (d, *_) in final.items():
         if not t.startswith("re:"):
             continue
         rx = re.compile(t[3:])
@@ -434,7 +444,7 @@ def build_context(vocab, report):
             if rx.fullmatch(lt) and (c, d) not in lit_cats[lt]:
                 sys.exit(f"regex {t} ({c},{d}) fully matches literal {lt!r} {sorted(lit_cats[lt])}")
 
-    lines = sorted(f"{t}\t{c}\t{d}\t{s}" for (t, c), (d, s, n) in final.items())
+    lines = sorted(f"{t}\t{c}\t{d}\t{s}\t{g}\t{m}" for (t, c), (d, s, n, g, m) in final.items())
     return lines, dict(stats=stats, decided=decided, pattern_log=pattern_log,
                        py_dropped=sorted(set(py_dropped)), excluded=excluded)
 
@@ -486,7 +496,7 @@ def main():
     sec_lines, sec_stats = build_sections(args.vocab)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "context.tsv"), "w", encoding="utf-8", newline="\n") as fh:
-        fh.write("trigger\tcategory\tdirection\tsource\n")
+        fh.write("trigger\tcategory\tdirection\tsource\ttargets\tmax_targets\n")
         for line in ctx_lines:
             fh.write(line + "\n")
     with open(os.path.join(args.out, "sections.tsv"), "w", encoding="utf-8", newline="\n") as fh:
@@ -496,7 +506,7 @@ def main():
 
     counts = collections.Counter()
     for line in ctx_lines:
-        t, c, d, s = line.split("\t")
+        t, c, d, s, *_ = line.split("\t")
         counts[(c, d)] += 1
         counts[("source", s)] += 1
         counts[("kind", "regex" if t.startswith("re:") else "literal")] += 1
