@@ -48,9 +48,11 @@ pub enum Category {
     Active,
     /// "X, resolved", "X as a child", "X, treated": a past episode that is over.
     Resolved,
-    /// A date right after a finding of the history ("pneumonia in 2019"): a past episode,
-    /// when the finding is historical.
-    PastDate,
+    /// "not taking X", "X - not taking": a drug listed but not taken.
+    NotTaken,
+    /// A date right after a finding of the history ("pneumonia in 2019"), "treated": a past
+    /// episode that is over, when the finding is historical.
+    PastEpisode,
 }
 
 impl Category {
@@ -70,7 +72,8 @@ impl Category {
             "completed" => Category::Completed,
             "active" => Category::Active,
             "resolved" => Category::Resolved,
-            "past-date" => Category::PastDate,
+            "not-taken" => Category::NotTaken,
+            "past-episode" => Category::PastEpisode,
             _ => return None,
         })
     }
@@ -98,7 +101,8 @@ impl Category {
                 | Category::Completed
                 | Category::Active
                 | Category::Resolved
-                | Category::PastDate
+                | Category::NotTaken
+                | Category::PastEpisode
         )
     }
 
@@ -119,7 +123,8 @@ impl Category {
             Category::Completed => "completed",
             Category::Active => "active",
             Category::Resolved => "resolved",
-            Category::PastDate => "past-date",
+            Category::NotTaken => "not-taken",
+            Category::PastEpisode => "past-episode",
         }
     }
 }
@@ -636,6 +641,27 @@ impl ContextRules {
                 start: h.start,
                 end: h.end,
             })
+    }
+
+    /// The rule of a trigger of `category` that opens the finding at key span `start..end`
+    /// itself ("History of DVT" is a term whose first words are a historical trigger).
+    pub fn opens(
+        &self,
+        ctx: &PageContext,
+        start: usize,
+        end: usize,
+        category: Category,
+    ) -> Option<String> {
+        self.hit_rules(ctx, false, |r| r.category == category)
+            .find(|(h, _)| h.start == start && h.end < end)
+            .map(|(_, r)| self.describe(r))
+    }
+
+    /// True when no statement break lies between key offsets `a` and `b` (in either order).
+    pub fn same_statement(&self, ctx: &PageContext, a: usize, b: usize) -> bool {
+        let (from, to) = (a.min(b), a.max(b));
+        let i = ctx.breaks.partition_point(|&x| x < from);
+        ctx.breaks.get(i).is_none_or(|&x| x >= to)
     }
 
     /// "trigger 'denies' (negated, negex)".

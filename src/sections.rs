@@ -36,12 +36,45 @@ pub enum Implies {
     Completed,
 }
 
+/// How the text of a section is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reads {
+    /// A list of the kind of finding the section `finds`: a drug under "Allergies" is an
+    /// allergen; every line an item.
+    List,
+    /// Prose whose diagnoses are the patient's problems, symptoms included (an assessment, a
+    /// reason for admission).
+    Diagnoses,
+    /// Prose: drugs are medications, disorders conditions, unless a statement says otherwise
+    /// ("allergic to X"); a symptom is not a problem (only its denial is kept, as refuted).
+    Prose,
+    /// Nothing here is an allergy, a medication or a diagnosis of the patient (vaccines,
+    /// results, procedures, the patient header).
+    None,
+}
+
+/// How far a section runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Extent {
+    /// To the next header.
+    Section,
+    /// Its header's line only ("DOB: 04/17/1951"): what follows is outside any section.
+    Line,
+}
+
 /// A section kind's policy.
 #[derive(Debug, Clone)]
 pub struct SectionKind {
+    /// Its name (`section-kinds.tsv`).
     pub name: String,
+    /// The kind of finding a list section lists.
     pub finds: Option<Finds>,
+    /// What it says about everything in it.
     pub implies: Option<Implies>,
+    /// How its text is read.
+    pub reads: Reads,
+    /// How far it runs.
+    pub extent: Extent,
 }
 
 /// Header and section-kind rules.
@@ -88,10 +121,30 @@ impl SectionRules {
                 Some("-") | None => None,
                 Some(other) => return Err(format!("unknown implies {other:?}")),
             };
+            let reads = match r.get("reads")? {
+                "list" => Reads::List,
+                "diagnoses" => Reads::Diagnoses,
+                "prose" => Reads::Prose,
+                "none" => Reads::None,
+                other => return Err(format!("unknown reads {other:?}")),
+            };
+            if (reads == Reads::List) != finds.is_some() {
+                return Err(
+                    "a section that finds a kind of finding reads it as a list (and only it)"
+                        .into(),
+                );
+            }
+            let extent = match r.get("extent")? {
+                "section" => Extent::Section,
+                "line" => Extent::Line,
+                other => return Err(format!("unknown extent {other:?}")),
+            };
             Ok(SectionKind {
                 name: r.first()?.to_string(),
                 finds,
                 implies,
+                reads,
+                extent,
             })
         })?;
         let index: HashMap<&str, usize> = kind_list
@@ -296,6 +349,10 @@ impl SectionMap {
                     current = Some(map.sections.len() - 1);
                     header_spans.push((s, s + content.min(line.len())));
                     starts.push((s, current));
+                    if rules.kinds[kind].extent == Extent::Line {
+                        current = None;
+                        starts.push(((e + 1).min(text.len()), current));
+                    }
                     continue;
                 }
                 if furniture[p].iter().any(|&(fs, fe)| fs <= s && e <= fe) {

@@ -140,6 +140,18 @@ static STRENGTH: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// True when `text` holds a drug strength ("Lisinopril 10 mg", "aspirin 81 mg").
+pub fn has_strength(text: &str) -> bool {
+    STRENGTH.is_match(text)
+}
+
+/// True when `text` starts with a drug strength ("10 mg", " 0.5 MG/ML"), after at most a few
+/// marks: the words after a drug name that make it a medication line, not an allergen.
+pub fn starts_with_strength(text: &str) -> bool {
+    let rest = text.trim_start_matches(|c: char| c == ' ' || c == ':' || c == '-' || c == '\t');
+    STRENGTH.find(rest).is_some_and(|m| m.start() == 0)
+}
+
 /// An amount of a dose form ("2 puffs", "1 tab", "2.5 mL", "20 units").
 static FORM_DOSE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(

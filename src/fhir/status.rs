@@ -1,13 +1,15 @@
 //! The FHIR statuses of each resource type, as types, and how a finding's assertion and
 //! [`Status`] decide them (documented in `chart2fhir extract --help`):
 //!
-//! - AllergyIntolerance: present → active/confirmed; negated → inactive/refuted; possible or
-//!   hypothetical → unconfirmed; historical or resolved → resolved; inactive → inactive.
-//! - Condition: present → active/confirmed; historical or inactive → inactive; resolved →
-//!   resolved; remission → remission; negated → refuted; possible or hypothetical →
-//!   provisional.
-//! - MedicationStatement: active; discontinued → stopped; on hold → on-hold; historical,
-//!   completed, inactive or resolved → completed; negated ("not taking") → not-taken.
+//! - AllergyIntolerance: present or historical → active/confirmed; negated → inactive/refuted;
+//!   possible or hypothetical → unconfirmed; resolved → resolved; inactive → inactive.
+//! - Condition: present or historical → active/confirmed ("history of hypertension" is the
+//!   patient's chronic disease); resolved (a resolution or a past episode stated) → resolved;
+//!   inactive → inactive; remission → remission; negated → refuted; possible or hypothetical
+//!   → provisional.
+//! - MedicationStatement: active; discontinued → stopped; on hold → on-hold; completed → completed;
+//!   stated as taken now → active; otherwise historical, inactive or resolved → completed;
+//!   negated ("not taking") → not-taken.
 
 use crate::consolidate::Finding;
 use crate::context::Assertion;
@@ -43,7 +45,7 @@ pub enum AllergyVerification {
 pub enum ConditionClinical {
     /// On a problem or diagnosis list.
     Active,
-    /// Past medical history, "history of".
+    /// Listed as inactive.
     Inactive,
     /// A resolved-problems list, a row marked resolved, an end date.
     Resolved,
@@ -143,7 +145,9 @@ pub fn allergy(f: &Finding) -> (AllergyClinical, AllergyVerification) {
         (Assertion::Negated, _) => (C::Inactive, V::Refuted),
         (Assertion::Possible | Assertion::Hypothetical, _) => (C::Active, V::Unconfirmed),
         (_, Some(Status::Inactive)) => (C::Inactive, V::Confirmed),
-        (Assertion::Historical, _) | (_, Some(Status::Resolved)) => (C::Resolved, V::Confirmed),
+        // An allergy told as history ("a rash to amoxicillin as a child") is still the
+        // patient's allergy: only a stated resolution ends it.
+        (_, Some(Status::Resolved)) => (C::Resolved, V::Confirmed),
         _ => (C::Active, V::Confirmed),
     }
 }
@@ -155,7 +159,11 @@ pub fn medication(f: &Finding) -> MedicationStatus {
         (Assertion::Negated, _) | (_, Some(Status::NotTaken)) => M::NotTaken,
         (_, Some(Status::Stopped)) => M::Stopped,
         (_, Some(Status::OnHold)) => M::OnHold,
-        (_, Some(Status::Completed)) | (Assertion::Historical, _) => M::Completed,
+        (_, Some(Status::Completed)) => M::Completed,
+        // A statement that the drug is taken now ("in remission on naltrexone") wins over
+        // the history around it.
+        (_, Some(Status::Active)) => M::Active,
+        (Assertion::Historical, _) => M::Completed,
         (_, Some(Status::Inactive)) | (_, Some(Status::Resolved)) => M::Completed,
         _ => M::Active,
     }
@@ -170,7 +178,9 @@ pub fn condition(f: &Finding) -> (ConditionClinical, ConditionVerification) {
         (Assertion::Possible | Assertion::Hypothetical, _) => (C::Active, V::Provisional),
         (_, Some(Status::Resolved)) => (C::Resolved, V::Confirmed),
         (_, Some(Status::Remission)) => (C::Remission, V::Confirmed),
-        (_, Some(Status::Inactive)) | (Assertion::Historical, _) => (C::Inactive, V::Confirmed),
+        (_, Some(Status::Inactive)) => (C::Inactive, V::Confirmed),
+        // "History of hypertension", a past medical history: the patient's chronic disease,
+        // active unless the document tells the episode is over (a resolution, a past date).
         _ => (C::Active, V::Confirmed),
     }
 }

@@ -11,8 +11,15 @@ use crate::attributes::units::{UNITS, Use};
 use crate::dictionary::Entry;
 use crate::mention::{Mention, Role};
 
-/// Joins the mentions of a page (in page order) that name parts of one product.
-pub(crate) fn merge(text: &str, mentions: &mut Vec<Mention>, ocr: bool) {
+/// Joins the mentions of a page (in page order) that name parts of one product. In prose
+/// (`listed` false for a mention) only a slash, a plus or a hyphen without spaces joins:
+/// "allergic to aspirin and ibuprofen", "continue ceftriaxone and azithromycin" name two drugs.
+pub(crate) fn merge(
+    text: &str,
+    mentions: &mut Vec<Mention>,
+    ocr: bool,
+    listed: &dyn Fn(&Mention) -> bool,
+) {
     /// The strength that may stand between two parts of a product: "300 MG", "0.25 MG/ACTUAT".
     static STRENGTH: LazyLock<String> = LazyLock::new(|| {
         format!(
@@ -65,8 +72,16 @@ pub(crate) fn merge(text: &str, mentions: &mut Vec<Mention>, ocr: bool) {
                 .to_ascii_lowercase();
             UNITS.is_rate(&word) || DENOMINATOR.is_match(tail)
         };
+        static PROSE_JOIN: LazyLock<regex::Regex> = LazyLock::new(|| {
+            regex::Regex::new(&format!(
+                r"(?i)^(?:[\s,.]*{strength}?[\s]*(?:/|\+)[\s/]*|-)$",
+                strength = *STRENGTH
+            ))
+            .expect("valid regex")
+        });
+        let in_list = listed(a) && listed(b);
         let wrapped = ocr && !JOIN.is_match(gap) && WRAPPED.is_match(gap) && !per(gap);
-        let joined = wrapped || JOIN.is_match(gap);
+        let joined = wrapped || (JOIN.is_match(gap) && (in_list || PROSE_JOIN.is_match(gap)));
         if drugs && !gap.is_empty() && gap.len() <= 60 && !bullet_break && joined {
             let b = mentions.remove(i + 1);
             let a = &mut mentions[i];

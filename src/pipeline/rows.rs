@@ -73,10 +73,17 @@ pub(crate) fn read(
             ));
         }
         if role == Role::Allergy {
+            // A reaction stands after its own allergen: "Penicillin (hives), sulfa drugs" —
+            // when the row was cut at the allergen before, the reactions start at this one.
+            let reactions_from = if prev.is_some_and(|p| p == row_start) {
+                ms
+            } else {
+                row_start
+            };
             m.allergy = Some(attributes::allergy::read_row(
                 text,
                 key,
-                row_start..row_end,
+                reactions_from..row_end,
                 ms..me,
                 reactions,
             ));

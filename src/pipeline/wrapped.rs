@@ -161,10 +161,8 @@ fn wrapped_term(
             continue;
         }
         let entries = dictionary.entries(group);
-        let Some((role, entries)) = roles::assign(finds, a.section.is_none(), entries) else {
-            continue;
-        };
-        if role != a.role {
+        let entries = roles::rows_for(a.role, finds.is_some(), &entries);
+        if entries.is_empty() {
             continue;
         }
         return Some((cont + (e - head.len() - 1), entries, cost));
