@@ -521,6 +521,15 @@ impl ContextRules {
         others: &[TargetSpan],
     ) -> Option<usize> {
         let k = key.key.as_bytes();
+        let forward_rule = matches!(
+            rule.direction,
+            Direction::Forward | Direction::Bidirectional
+        );
+        if h.start < start && h.end > start && h.end < end && forward_rule {
+            // "No history of" over the term "History of stroke": the trigger's last words are
+            // the finding's first.
+            return Some(0);
+        }
         if h.start < end && start < h.end {
             return None; // the trigger overlaps the finding itself
         }
@@ -645,16 +654,17 @@ impl ContextRules {
 
     /// The rule of a trigger of `category` that opens the finding at key span `start..end`
     /// itself ("History of DVT" is a term whose first words are a historical trigger).
+    /// Returns the rule and the key offset where the trigger ends.
     pub fn opens(
         &self,
         ctx: &PageContext,
         start: usize,
         end: usize,
         category: Category,
-    ) -> Option<String> {
+    ) -> Option<(String, usize)> {
         self.hit_rules(ctx, false, |r| r.category == category)
             .find(|(h, _)| h.start == start && h.end < end)
-            .map(|(_, r)| self.describe(r))
+            .map(|(h, r)| (self.describe(r), h.end))
     }
 
     /// True when no statement break lies between key offsets `a` and `b` (in either order).

@@ -17,6 +17,7 @@ use crate::tables::{self, Table, TableError};
 
 static SECTIONS_TSV: &str = include_str!("../dictionaries/sections.tsv");
 static SECTION_KINDS_TSV: &str = include_str!("../dictionaries/section-kinds.tsv");
+static SECTION_KEYWORDS_TSV: &str = include_str!("../dictionaries/section-keywords.tsv");
 
 /// What kind of finding a section lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -48,6 +49,9 @@ pub enum Reads {
     /// Prose: drugs are medications, disorders conditions, unless a statement says otherwise
     /// ("allergic to X"); a symptom is not a problem (only its denial is kept, as refuted).
     Prose,
+    /// A plan: the drugs it starts, continues or stops; the problems it names are the
+    /// assessment's, not read again here ("lifestyle education regarding hypertension").
+    Plan,
     /// Nothing here is an allergy, a medication or a diagnosis of the patient (vaccines,
     /// results, procedures, the patient header).
     None,
@@ -79,8 +83,14 @@ pub struct SectionKind {
 
 /// Header and section-kind rules.
 pub struct SectionRules {
-    headers: HashMap<String, usize>,
+    /// Header key → (kind index, only when alone on its line).
+    headers: HashMap<String, (usize, bool)>,
     kinds: Vec<SectionKind>,
+    /// The kind of text outside known sections (`other`), which a letter's salutation opens.
+    other: Option<usize>,
+    /// Words that name the kind of an unknown header ("ACTIVE MEDICATION ORDERS (20):"):
+    /// word → (rank, kind index, only for a header alone on its line); the lowest rank wins.
+    keywords: HashMap<String, (u32, usize, bool)>,
 }
 
 impl Default for SectionRules {
@@ -95,9 +105,27 @@ impl SectionRules {
         tables::shipped(Self::load())
     }
 
-    /// Reads the shipped tables (`sections.tsv`, `section-kinds.tsv`).
+    /// Reads the shipped tables (`sections.tsv`, `section-kinds.tsv`,
+    /// `section-keywords.tsv`).
     pub fn load() -> Result<SectionRules, TableError> {
-        Self::from_tables(SECTIONS_TSV, SECTION_KINDS_TSV)
+        let mut rules = Self::from_tables(SECTIONS_TSV, SECTION_KINDS_TSV)?;
+        let table = Table::parse("section-keywords.tsv", SECTION_KEYWORDS_TSV)?;
+        let keywords = table.map(|r| {
+            let section = r.get("section")?;
+            let kind = rules
+                .kinds
+                .iter()
+                .position(|k| k.name == section)
+                .ok_or_else(|| format!("unknown section {section:?}"))?;
+            let alone = match r.opt("form")? {
+                None => false,
+                Some("alone") => true,
+                Some(other) => return Err(format!("unknown form {other:?}")),
+            };
+            Ok((term_key(r.first()?), (r.parse::<u32>("rank")?, kind, alone)))
+        })?;
+        rules.keywords = keywords.into_iter().collect();
+        Ok(rules)
     }
 
     /// Rules from the two tables' text (`sections.tsv`, `section-kinds.tsv`). A row they
@@ -125,6 +153,7 @@ impl SectionRules {
                 "list" => Reads::List,
                 "diagnoses" => Reads::Diagnoses,
                 "prose" => Reads::Prose,
+                "plan" => Reads::Plan,
                 "none" => Reads::None,
                 other => return Err(format!("unknown reads {other:?}")),
             };
@@ -159,13 +188,20 @@ impl SectionRules {
                 let &kind = index
                     .get(section)
                     .ok_or_else(|| format!("unknown section {section:?}"))?;
-                Ok((term_key(r.first()?), kind))
+                let alone = match r.opt("form")? {
+                    None => false,
+                    Some("alone") => true,
+                    Some(other) => return Err(format!("unknown form {other:?}")),
+                };
+                Ok((term_key(r.first()?), (kind, alone)))
             })?
             .into_iter()
             .collect();
         Ok(SectionRules {
             headers,
+            other: kind_list.iter().position(|k| k.name == "other"),
             kinds: kind_list,
+            keywords: HashMap::new(),
         })
     }
 
@@ -179,9 +215,17 @@ impl SectionRules {
         &self.kinds[section.kind]
     }
 
-    /// Looks a header key up; on OCR'd pages, also with its misread words corrected.
-    fn lookup(&self, key: &str, fix: Option<&Corrector>) -> Option<usize> {
-        if let Some(&k) = self.headers.get(key) {
+    /// Looks a header key up; on OCR'd pages, also with its misread words corrected. `inline`:
+    /// the header begins a line that goes on ("Allergies: penicillin"), where headers that
+    /// count only alone on their line do not.
+    fn lookup(&self, key: &str, fix: Option<&Corrector>, inline: bool) -> Option<usize> {
+        let found = |k: &str| {
+            self.headers
+                .get(k)
+                .filter(|&&(_, alone)| !(inline && alone))
+                .map(|&(kind, _)| kind)
+        };
+        if let Some(k) = found(key) {
             return Some(k);
         }
         // Only header-shaped keys are worth correcting: a few words, no digits.
@@ -191,7 +235,26 @@ impl SectionRules {
             .split(' ')
             .map(|w| fix.fix(w).map_or_else(|| w.to_string(), |(c, _)| c))
             .collect();
-        self.headers.get(&fixed.join(" ")).copied()
+        found(&fixed.join(" "))
+    }
+
+    /// The kind of a header written with a colon that is not in `sections.tsv`, from its
+    /// words: "ACTIVE MEDICATION ORDERS (20):", "ALLERGIES (UPDATED THIS VISIT):" (what stands
+    /// in parentheses is dropped first).
+    fn by_keyword(&self, head: &str, inline: bool) -> Option<usize> {
+        let plain = without_parentheses(head);
+        if self.headers.contains_key(&term_key(head)) {
+            return None; // a known header, in a form it does not count in
+        }
+        if let Some(&(k, alone)) = self.headers.get(&term_key(&plain)) {
+            return (!alone).then_some(k);
+        }
+        term_key(&plain)
+            .split(' ')
+            .filter_map(|w| self.keywords.get(w))
+            .filter(|&&(_, _, alone)| !(inline && alone))
+            .min()
+            .map(|&(_, k, _)| k)
     }
 
     /// The kind index of a header line, if it is one, and where its content starts
@@ -216,7 +279,7 @@ impl SectionRules {
             // OCR may read a header in small capitals as lower case ("immunizations"): on an
             // OCR'd page a line that is only a header name is one whatever its case.
             if found.is_none()
-                && let Some(k) = self.lookup(&key, fix)
+                && let Some(k) = self.lookup(&key, fix, false)
                 && (looks_like_header(trimmed) || (fix.is_some() && cells.len() == 1))
             {
                 found = Some((k, offset + cell.len()));
@@ -248,7 +311,7 @@ impl SectionRules {
                 });
                 if rest_is_marks
                     && looks_like_header(&head)
-                    && let Some(kind) = self.lookup(&term_key(&head), Some(fix))
+                    && let Some(kind) = self.lookup(&term_key(&head), Some(fix), false)
                 {
                     return Some((kind, line.len()));
                 }
@@ -258,11 +321,22 @@ impl SectionRules {
         let first = cells[0];
         let colon = first.find(':')?;
         let head = first[..colon].trim();
-        if head.split_whitespace().count() > 6 || !looks_like_header(head) {
+        if head.split_whitespace().count() > 8 || !looks_like_header(head) {
             return None;
         }
-        let k = self.lookup(&term_key(head), fix)?;
-        Some((k, colon + 1))
+        let rest = first[colon + 1..].trim();
+        let inline = !rest.is_empty() || cells.len() > 1;
+        if let Some(k) = self.lookup(&term_key(head), fix, inline) {
+            return Some((k, colon + 1));
+        }
+        // A header this table does not know, written as one ("CURRENT MEDICATIONS (last
+        // given):"), alone on its line or with its first item after it; never a row label
+        // of a table (a cell beside it).
+        let plain = without_parentheses(head);
+        (cells.len() == 1 && plain.split_whitespace().count() <= 6 && is_upper_or_title(&plain))
+            .then(|| self.by_keyword(head, inline))
+            .flatten()
+            .map(|k| (k, colon + 1))
     }
 }
 
@@ -280,6 +354,38 @@ fn strip_ocr_marks(line: &str) -> String {
         .join(" ")
         .trim_matches(|c: char| !c.is_alphanumeric())
         .to_string()
+}
+
+/// A letter's salutation alone on its line: "Dear Dr. Menon,", "To whom it may concern:".
+fn is_salutation(line: &str) -> bool {
+    let l = line.trim();
+    let words = l.split_whitespace().count();
+    (2..=6).contains(&words)
+        && l.ends_with([',', ':'])
+        && (l.starts_with("Dear ") || l.to_ascii_lowercase().starts_with("to whom it may concern"))
+}
+
+/// `s` without what stands in parentheses or brackets.
+fn without_parentheses(s: &str) -> String {
+    let mut plain = String::new();
+    let mut depth = 0usize;
+    for c in s.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    plain
+}
+
+/// Written in capitals ("ACTIVE MEDICATION ORDERS") or as a title ("Current Medications"):
+/// every word of letters starts with a capital.
+fn is_upper_or_title(s: &str) -> bool {
+    s.split_whitespace()
+        .filter(|w| w.chars().next().is_some_and(char::is_alphabetic))
+        .all(|w| w.chars().next().is_some_and(char::is_uppercase))
 }
 
 /// Headers are short and written as a title: "ALLERGIES", "Problem List", "Past medical history".
@@ -346,13 +452,32 @@ impl SectionMap {
                             .trim()
                             .to_string(),
                     });
+                    let before = current;
                     current = Some(map.sections.len() - 1);
                     header_spans.push((s, s + content.min(line.len())));
                     starts.push((s, current));
                     if rules.kinds[kind].extent == Extent::Line {
-                        current = None;
+                        // One line ("DOB: 04/17/1951"): a patient header begins a new document,
+                        // so the section before it ends — unless it is one that reads nothing
+                        // (a release form that names the patient goes on after the name).
+                        current = before
+                            .filter(|&b| rules.kinds[map.sections[b].kind].reads == Reads::None);
                         starts.push(((e + 1).min(text.len()), current));
                     }
+                    continue;
+                }
+                // "Dear Dr. Menon,": a letter's body begins; it is prose.
+                if let Some(other) = rules.other
+                    && is_salutation(line)
+                {
+                    map.sections.push(Section {
+                        kind: other,
+                        page: numbers[p],
+                        header: line.trim().to_string(),
+                    });
+                    current = Some(map.sections.len() - 1);
+                    header_spans.push((s, e));
+                    starts.push((s, current));
                     continue;
                 }
                 if furniture[p].iter().any(|&(fs, fe)| fs <= s && e <= fe) {
@@ -408,8 +533,8 @@ mod tests {
 
     fn rules() -> SectionRules {
         SectionRules::from_tables(
-            "header\tsection\nAllergies\tallergies\nMedications\tmedications\nFamily History\tfamily_history\nPatient\tdemographics\n",
-            "section\tfinds\timplies\twhy\nallergies\tallergy\t-\t\nmedications\tmedication\t-\t\nfamily_history\t-\tfamily\t\ndemographics\t-\t-\t\n",
+            "header\tsection\tform\nAllergies\tallergies\t\nMedications\tmedications\t\nFamily History\tfamily_history\t\nPatient\tdemographics\t\nDiagnoses\tproblems\talone\nRecords Release\tadministrative\t\n",
+            "section\tfinds\timplies\treads\textent\twhy\nadministrative\t-\t-\tnone\tsection\t\nallergies\tallergy\t-\tlist\tsection\t\nmedications\tmedication\t-\tlist\tsection\t\nfamily_history\t-\tfamily\tprose\tsection\t\ndemographics\t-\t-\tnone\tline\t\nother\t-\t-\tprose\tsection\t\nproblems\tcondition\t-\tlist\tsection\t\n",
         )
         .unwrap()
     }
@@ -462,9 +587,73 @@ mod tests {
             section_of(&map, &r, 0, pages[0], "penicillin").as_deref(),
             Some("allergies")
         );
+        // A patient header is one line and begins a new document: the allergies end there.
         assert_eq!(
-            section_of(&map, &r, 0, pages[0], "Aspirin").as_deref(),
+            section_of(&map, &r, 0, pages[0], "Jane").as_deref(),
             Some("demographics")
+        );
+        assert_eq!(section_of(&map, &r, 0, pages[0], "Aspirin"), None);
+    }
+
+    #[test]
+    fn a_release_form_goes_on_after_the_patient_line() {
+        let r = rules();
+        let pages = ["Records Release\nPatient: Jane Doe\n[ ] Substance use disorder records\n"];
+        let map = SectionMap::build(&r, &pages, &[1], &[vec![]], &[true], None);
+        assert_eq!(
+            section_of(&map, &r, 0, pages[0], "Substance").as_deref(),
+            Some("administrative")
+        );
+    }
+
+    #[test]
+    fn a_letter_body_is_prose() {
+        let r = rules();
+        let pages = ["ALLERGIES: Penicillin\nDear Dr. Menon,\nHe takes warfarin.\n"];
+        let map = SectionMap::build(&r, &pages, &[1], &[vec![]], &[true], None);
+        assert_eq!(
+            section_of(&map, &r, 0, pages[0], "warfarin").as_deref(),
+            Some("other")
+        );
+    }
+
+    #[test]
+    fn headers_alone_or_inline_and_unknown_headers_by_their_words() {
+        let r = SectionRules::builtin();
+        let kind = |text: &str, needle: &str| {
+            let map = SectionMap::build(&r, &[text], &[1], &[vec![]], &[true], None);
+            section_of(&map, &r, 0, text, needle)
+        };
+        // "Diagnoses" counts alone on its line, not as a row label.
+        assert_eq!(
+            kind("DIAGNOSES:\nHypertension\n", "Hypertension").as_deref(),
+            Some("diagnoses_discharge")
+        );
+        assert_eq!(
+            kind("FAMILY HISTORY\nDiagnosis: diabetes\n", "diabetes").as_deref(),
+            Some("family_history")
+        );
+        // Unknown headers named by their words; parentheses dropped.
+        assert_eq!(
+            kind(
+                "ACTIVE MEDICATION ORDERS (20):\nDonepezil 10 mg\n",
+                "Donepezil"
+            )
+            .as_deref(),
+            Some("medications")
+        );
+        assert_eq!(
+            kind("ALLERGIES (UPDATED THIS VISIT): penicillin\n", "penicillin").as_deref(),
+            Some("allergies")
+        );
+        assert_eq!(
+            kind("MEDS (per wife's list): aspirin\n", "aspirin").as_deref(),
+            Some("medications")
+        );
+        // A row label beside another cell is not a header.
+        assert_eq!(
+            kind("PROBLEMS\nMedication review:\tnone\nasthma\n", "asthma").as_deref(),
+            Some("problems")
         );
     }
 

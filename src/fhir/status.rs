@@ -9,7 +9,8 @@
 //!   → provisional.
 //! - MedicationStatement: active; discontinued → stopped; on hold → on-hold; completed → completed;
 //!   stated as taken now → active; otherwise historical, inactive or resolved → completed;
-//!   negated ("not taking") → not-taken.
+//!   negated ("not taking") → not-taken; possible or hypothetical ("consider starting") →
+//!   intended.
 
 use crate::consolidate::Finding;
 use crate::context::Assertion;
@@ -77,6 +78,8 @@ pub enum MedicationStatus {
     OnHold,
     /// The document says it is not taken.
     NotTaken,
+    /// Planned or considered, not (yet) taken ("consider starting metformin").
+    Intended,
 }
 
 impl AllergyClinical {
@@ -133,6 +136,7 @@ impl MedicationStatus {
             MedicationStatus::Stopped => "stopped",
             MedicationStatus::OnHold => "on-hold",
             MedicationStatus::NotTaken => "not-taken",
+            MedicationStatus::Intended => "intended",
         }
     }
 }
@@ -157,6 +161,7 @@ pub fn medication(f: &Finding) -> MedicationStatus {
     use MedicationStatus as M;
     match (f.assertion, f.status) {
         (Assertion::Negated, _) | (_, Some(Status::NotTaken)) => M::NotTaken,
+        (Assertion::Possible | Assertion::Hypothetical, _) => M::Intended,
         (_, Some(Status::Stopped)) => M::Stopped,
         (_, Some(Status::OnHold)) => M::OnHold,
         (_, Some(Status::Completed)) => M::Completed,

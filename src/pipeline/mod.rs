@@ -159,8 +159,14 @@ impl Extractor {
         } else {
             find_terms(&self.dictionary, page.text, &page.match_key)
         };
-        let (mut mentions, reactions) =
-            terms::mentions(page, policy, &self.context, &triggers, terms);
+        let (mut mentions, reactions) = terms::mentions(
+            page,
+            policy,
+            &self.context,
+            &self.dictionary,
+            &triggers,
+            terms,
+        );
         mentions.extend(terms::no_known_allergies(page, policy));
         mentions.sort_by_key(|m| (m.start, m.end));
         let listed = |m: &Mention| {

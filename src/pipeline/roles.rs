@@ -254,7 +254,9 @@ pub(crate) fn assign(place: Place<'_>, entries: &[Entry]) -> Option<Candidate> {
         None => candidate(Role::Medication, rows_for(Role::Medication, false, entries))
             .or_else(|| {
                 let conditions = pick(entries, &[Kind::Condition], None);
-                candidate(Role::Condition, conditions)
+                (reads != Reads::Plan)
+                    .then(|| candidate(Role::Condition, conditions))
+                    .flatten()
             })
             .or_else(|| {
                 // A food or an environmental allergen named in prose.

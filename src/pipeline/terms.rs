@@ -13,9 +13,10 @@ use crate::attributes::{allergy, medication};
 use crate::context::{
     Assertion, Category, ContextRules, Decision, PageContext, Target, TargetSpan,
 };
-use crate::dictionary::Kind;
 use crate::dictionary::matcher::TermMatch;
+use crate::dictionary::{Dictionary, Kind};
 use crate::mention::{Mention, Role};
+use crate::normalize::KeyText;
 use crate::sections::{Finds, Reads};
 use crate::status::Status;
 
@@ -73,6 +74,7 @@ pub(crate) fn mentions(
     page: &PageView<'_>,
     policy: &SectionPolicy<'_>,
     context: &ContextRules,
+    dictionary: &Dictionary,
     triggers: &PageContext,
     terms: Vec<TermMatch>,
 ) -> (Vec<Mention>, Vec<ReactionTerm>) {
@@ -189,16 +191,28 @@ pub(crate) fn mentions(
             continue;
         }
         let mut decision = context.assert_target(triggers, key, ks, ke, Some(target(role)), &spans);
-        // "History of DVT", "h/o stroke": a term that is itself a history statement.
+        // "History of DVT", "h/o stroke": a term that is itself a history statement, of a
+        // disorder ("s/p appendectomy" is one of a procedure).
         let history_term = (role == Role::Condition)
             .then(|| context.opens(triggers, ks, ke, Category::Historical))
-            .flatten();
-        if let Some(rule) = &history_term
+            .flatten()
+            .filter(|&(_, after)| names_disorder(dictionary, key, after + 1, ke));
+        if let Some((rule, _)) = &history_term
             && decision.assertion == Assertion::Present
         {
             decision = Decision {
                 assertion: Assertion::Historical,
                 rule: Some(rule.clone()),
+            };
+        }
+        // "?pneumonia": a question mark written right before a problem is a doubt.
+        if role == Role::Condition
+            && decision.assertion == Assertion::Present
+            && questioned(text, m.start)
+        {
+            decision = Decision {
+                assertion: Assertion::Possible,
+                rule: Some("'?' before it".to_string()),
             };
         }
         let (decision, status) = policy.implies(p.place, decision);
@@ -263,6 +277,33 @@ pub(crate) fn mentions(
         mentions.push(mention);
     }
     (mentions, reactions)
+}
+
+/// True when the key span `start..end` is exactly a disorder term of the dictionary.
+fn names_disorder(dictionary: &Dictionary, key: &KeyText, start: usize, end: usize) -> bool {
+    if start >= end {
+        return false;
+    }
+    let mut found = Vec::new();
+    dictionary.prefixes(key.key.as_bytes(), start, &mut found);
+    found.into_iter().any(|(e, group)| {
+        e == end
+            && dictionary
+                .entries(group)
+                .iter()
+                .any(|r| r.kind == Kind::Condition && r.category == "disorder")
+    })
+}
+
+/// True when a question mark stands right before `at` ("?pneumonia", "? UTI"), not ending a
+/// word before it ("pneumonia? No.").
+fn questioned(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end_matches(' ');
+    before.ends_with('?')
+        && before[..before.len() - 1]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric())
 }
 
 /// `at`, or the char boundary before it.

@@ -43,7 +43,7 @@ SECTIONS = (
     "procedures", "surgical_history", "encounters", "reason_for_referral", "hospital_course",
     "instructions", "functional_status", "mental_status", "goals", "health_concerns", "devices",
     "care_team", "chief_complaint", "history_present_illness", "review_of_systems",
-    "physical_exam", "payers", "advance_directives", "demographics", "other",
+    "physical_exam", "payers", "advance_directives", "demographics", "other", "administrative",
 )
 # Pattern expansions with more alternatives than this become one `re:` rule instead of literals.
 MAX_LITERALS_PER_PATTERN = 16
@@ -455,7 +455,8 @@ def build_sections(vocab):
                                 ["medspacy_category", "section"])}
     excluded = {normalize(r["header"]): r["reason"]
                 for r in read_tsv(os.path.join(HERE, "excluded-sections.tsv"), ["header", "reason"])}
-    curated = read_tsv(os.path.join(HERE, "curated-sections.tsv"), ["header", "section", "reason"])
+    curated = read_tsv(os.path.join(HERE, "curated-sections.tsv"), ["header", "section", "reason"],
+                       ["form"])
     out = {}  # normalised -> (written, section)
     for r in curated:
         if r["section"] not in SECTIONS:
@@ -463,9 +464,11 @@ def build_sections(vocab):
         n = normalize(r["header"])
         if n in out:
             sys.exit(f"{r['_where']}: duplicate header after normalisation: {r['header']!r} ~ {out[n][0]!r}")
-        if n in excluded:
+        if n in excluded and r["form"] != "alone":
             sys.exit(f"{r['_where']}: header is also excluded: {r['header']!r}")
-        out[n] = (r["header"], r["section"])
+        if r["form"] not in ("", "alone"):
+            sys.exit(f"{r['_where']}: form must be empty or alone")
+        out[n] = (r["header"], r["section"], r["form"])
     stats = collections.Counter()
     with open(os.path.join(vocab, "medspacy-section-patterns-en.tsv"), encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
@@ -479,9 +482,9 @@ def build_sections(vocab):
                 stats["medspacy-covered"] += 1
                 continue
             sec = catmap[row["category"]]
-            out[n] = (lit, sec)
+            out[n] = (lit, sec, "")
             stats["medspacy-added"] += 1
-    lines = sorted(f"{w}\t{s}" for w, s in out.values())
+    lines = sorted(f"{w}\t{s}\t{f}" for w, s, f in out.values())
     return lines, stats
 
 
@@ -500,7 +503,7 @@ def main():
         for line in ctx_lines:
             fh.write(line + "\n")
     with open(os.path.join(args.out, "sections.tsv"), "w", encoding="utf-8", newline="\n") as fh:
-        fh.write("header\tsection\n")
+        fh.write("header\tsection\tform\n")
         for line in sec_lines:
             fh.write(line + "\n")
 
