@@ -26,7 +26,57 @@ pub struct TermMatch {
 
 /// Finds the terms of `dict` in a page.
 pub fn find_terms(dict: &Dictionary, text: &str, key: &KeyText) -> Vec<TermMatch> {
-    find(dict, text, key, None)
+    split_lists(dict, text, key, find(dict, text, key, None))
+}
+
+/// A term read across a list separator — a comma or a line break — whose two sides are each
+/// a term is a list of two: "nausea, vomiting" and the lines "Nausea" / "Vomiting" are two
+/// findings, not "Nausea and vomiting"; "Diabetes mellitus, type 2" stays one ("type 2" is no
+/// term).
+fn split_lists(
+    dict: &Dictionary,
+    text: &str,
+    key: &KeyText,
+    found: Vec<TermMatch>,
+) -> Vec<TermMatch> {
+    let bytes = key.key.as_bytes();
+    let exact = |from: usize, to: usize| -> Option<TermMatch> {
+        let mut candidates = Vec::new();
+        dict.prefixes(bytes, from, &mut candidates);
+        let entries: Vec<Entry> = candidates
+            .into_iter()
+            .filter(|&(end, _)| end == to)
+            .flat_map(|(_, group)| dict.entries(group))
+            .collect();
+        term_match(text, key, from, to, entries, 0)
+    };
+    let mut out = Vec::with_capacity(found.len());
+    for m in found {
+        let split = (m.cost == 0)
+            .then(|| {
+                (m.key_start + 1..m.key_end.saturating_sub(1)).find_map(|p| {
+                    if bytes[p] != b' ' {
+                        return None;
+                    }
+                    let (gap_start, _) = key.source_span(p - 1, p);
+                    let (gap_end, _) = key.source_span(p + 1, p + 2);
+                    let gap = &text[gap_start..gap_end];
+                    if !gap.contains([',', '\n']) {
+                        return None;
+                    }
+                    Some((exact(m.key_start, p)?, exact(p + 1, m.key_end)?))
+                })
+            })
+            .flatten();
+        match split {
+            Some((a, b)) => {
+                out.push(a);
+                out.push(b);
+            }
+            None => out.push(m),
+        }
+    }
+    out
 }
 
 /// As [`find_terms`], for OCR'd text: where `approximate` accepts a word start's page offset,
@@ -37,7 +87,7 @@ pub fn find_terms_approximately(
     key: &KeyText,
     approximate: &dyn Fn(usize) -> bool,
 ) -> Vec<TermMatch> {
-    find(dict, text, key, Some(approximate))
+    split_lists(dict, text, key, find(dict, text, key, Some(approximate)))
 }
 
 fn find(
@@ -185,6 +235,28 @@ mod tests {
         name: &'static str,
         text: &'static str,
         expect: &'static [(&'static str, &'static str)],
+    }
+
+    #[test]
+    fn a_list_is_not_one_term() {
+        let d = dict(
+            "nausea\tcondition\tsnomed\t422587007\tNausea\tfinding\t\nvomiting\tcondition\tsnomed\t422400008\tVomiting\tfinding\t\nnausea and vomiting\tcondition\tsnomed\t16932000\tNausea and vomiting\tfinding\t\ndiabetes mellitus type 2\tcondition\tsnomed\t44054006\tType 2 diabetes mellitus\tdisorder\t\ndiabetes mellitus\tcondition\tsnomed\t73211009\tDiabetes mellitus\tdisorder\t\n",
+        );
+        let names =
+            |text: &str| -> Vec<String> { found(&d, text).into_iter().map(|(t, _)| t).collect() };
+        assert_eq!(
+            names("No nausea, vomiting or diarrhea."),
+            ["nausea", "vomiting"]
+        );
+        assert_eq!(
+            names("Problems:\nNausea\nVomiting\n"),
+            ["Nausea", "Vomiting"]
+        );
+        assert_eq!(names("Nausea and vomiting"), ["Nausea and vomiting"]);
+        assert_eq!(
+            names("Diabetes mellitus, type 2"),
+            ["Diabetes mellitus, type 2"]
+        );
     }
 
     const ROWS: &str = "\
