@@ -50,6 +50,8 @@ pub enum Category {
     Resolved,
     /// "not taking X", "X - not taking": a drug listed but not taken.
     NotTaken,
+    /// "GREENFIELD CANCER CENTER", "ASA class II": the words are a name, not a finding.
+    NotAFinding,
     /// A date right after a finding of the history ("pneumonia in 2019"), "treated": a past
     /// episode that is over, when the finding is historical.
     PastEpisode,
@@ -73,6 +75,7 @@ impl Category {
             "active" => Category::Active,
             "resolved" => Category::Resolved,
             "not-taken" => Category::NotTaken,
+            "not-a-finding" => Category::NotAFinding,
             "past-episode" => Category::PastEpisode,
             _ => return None,
         })
@@ -102,6 +105,7 @@ impl Category {
                 | Category::Active
                 | Category::Resolved
                 | Category::NotTaken
+                | Category::NotAFinding
                 | Category::PastEpisode
         )
     }
@@ -124,6 +128,7 @@ impl Category {
             Category::Active => "active",
             Category::Resolved => "resolved",
             Category::NotTaken => "not-taken",
+            Category::NotAFinding => "not-a-finding",
             Category::PastEpisode => "past-episode",
         }
     }

@@ -318,8 +318,25 @@ impl SectionRules {
             }
         }
         // "Allergies: penicillin (hives)" — a header at the start of a line, then content.
+        // (OCR reads a colon as a semicolon now and then.)
         let first = cells[0];
-        let colon = first.find(':')?;
+        let colon = match fix {
+            Some(_) => first.find([':', ';']),
+            None => first.find(':'),
+        };
+        let Some(colon) = colon else {
+            // An OCR'd line that is only an unknown header ("ACTIVE MEDICATION ORDERS (79):"
+            // loses its closing marks to the cleaning): named by its words.
+            let plain = without_parentheses(first);
+            return (fix.is_some()
+                && cells.len() == 1
+                && (1..=6).contains(&plain.split_whitespace().count())
+                && plain.chars().any(char::is_alphabetic)
+                && !plain.chars().any(char::is_lowercase))
+            .then(|| self.by_keyword(first, false))
+            .flatten()
+            .map(|k| (k, line.len()));
+        };
         let head = first[..colon].trim();
         if head.split_whitespace().count() > 8 || !looks_like_header(head) {
             return None;

@@ -128,6 +128,21 @@ pub(crate) fn mentions(
         let (ks, ke) = (p.ks, p.ke.min(key.key.len()));
         let m = &p.term;
         let mut role = p.candidate.role;
+        // "GREENFIELD CANCER CENTER", "ASA class II": a name, not a finding.
+        if context
+            .cue(
+                triggers,
+                key,
+                ks,
+                ke,
+                target(role),
+                &spans,
+                &[Category::NotAFinding],
+            )
+            .is_some()
+        {
+            continue;
+        }
         let mut entries = p.candidate.entries.clone();
         // A statement that makes a drug or a substance an allergen ("allergic to X").
         let drug =
@@ -149,22 +164,21 @@ pub(crate) fn mentions(
         } else if role == Role::Allergy
             && p.place.finds() == Some(Finds::Allergy)
             && m.entries.iter().any(|e| e.kind == Kind::Medication)
-            && (medication::has_strength(
-                &text[m.start..floor(text, line_end(text, m.end).min(m.end + 24))],
-            ) || context
-                .cue(
-                    triggers,
-                    key,
-                    ks,
-                    ke,
-                    Target::Medication,
-                    &spans,
-                    &[Category::Active],
-                )
-                .is_some())
+            && (medication_line(text, page.key, m.start, m.end)
+                || context
+                    .cue(
+                        triggers,
+                        key,
+                        ks,
+                        ke,
+                        Target::Medication,
+                        &spans,
+                        &[Category::Active, Category::Completed],
+                    )
+                    .is_some())
         {
-            // "Lisinopril 10 mg daily", "takes aspirin" under an allergies header that ran on:
-            // a medication, not an allergen.
+            // "Lisinopril 10 mg daily", "takes aspirin", "required epinephrine" under an
+            // allergies header (or one that ran on): a medication, not an allergen.
             role = Role::Medication;
             entries = roles::rows_for(Role::Medication, false, &m.entries);
             if entries.is_empty() {
@@ -304,6 +318,17 @@ fn questioned(text: &str, at: usize) -> bool {
             .chars()
             .next_back()
             .is_none_or(|c| !c.is_alphanumeric())
+}
+
+/// True when the words after a drug name on its line are a medication's: a strength, a
+/// route or a frequency ("Memantine 10 mg tab 1 tab PO twice daily") — not an allergy entry.
+fn medication_line(text: &str, key: &KeyText, start: usize, end: usize) -> bool {
+    let line_end = line_end(text, end);
+    if medication::has_strength(&text[start..floor(text, line_end.min(end + 24))]) {
+        return true;
+    }
+    let sig = medication::parse_sig(text, key, start..line_end, end);
+    sig.route.is_some() || sig.frequency.is_some()
 }
 
 /// `at`, or the char boundary before it.
