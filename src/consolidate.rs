@@ -206,12 +206,107 @@ pub fn consolidate(mentions: Vec<Mention>) -> Vec<Finding> {
             parent[a.max(b)] = a.min(b);
         }
     }
+    join_general_conditions(&mentions, &mut parent, find);
     let mut groups: BTreeMap<usize, Vec<Mention>> = BTreeMap::new();
     for (i, m) in mentions.into_iter().enumerate() {
         let r = find(&mut parent, i);
         groups.entry(r).or_default().push(m);
     }
     groups.into_values().map(finding_of).collect()
+}
+
+/// Words that end a condition's head: what follows names another thing ("neuropathy due to
+/// type 2 diabetes", "anemia of chronic kidney disease", "pneumonia with effusion").
+const RELATION_WORDS: &[&str] = &[
+    "due",
+    "secondary",
+    "associated",
+    "with",
+    "without",
+    "of",
+    "in",
+    "caused",
+    "following",
+    "after",
+    "from",
+    "on",
+];
+
+/// A condition named in general terms in prose ("heart failure", "diabetes", "atrial
+/// fibrillation") where the document names exactly one condition whose head holds those words ("chronic
+/// systolic heart failure", "type 2 diabetes mellitus", "permanent atrial fibrillation") is that
+/// condition: a note names a problem once in full and then refers back to it. When both carry
+/// ICD-10-CM codes they must share the category (E11 …), so "diabetes mellitus type 1" never
+/// joins a type 2.
+fn join_general_conditions(
+    mentions: &[Mention],
+    parent: &mut [usize],
+    find: fn(&mut [usize], usize) -> usize,
+) {
+    // Per group of conditions: its names (words as written, the term read, its SNOMED CT
+    // name — not ICD-10-CM's, whose buckets are wider than the problem), ICD categories, and
+    // whether prose names it (a list names each problem once, general or not).
+    type Names = (BTreeSet<Vec<String>>, BTreeSet<String>, bool);
+    let mut names: BTreeMap<usize, Names> = BTreeMap::new();
+    for (i, m) in mentions.iter().enumerate() {
+        if m.role != Role::Condition || m.decision.assertion == Assertion::Negated {
+            continue;
+        }
+        let r = find(parent, i);
+        let entry = names.entry(r).or_default();
+        let words =
+            |s: &str| -> Vec<String> { term_key(s).split(' ').map(str::to_string).collect() };
+        entry.0.insert(words(&m.text));
+        entry.2 |= !m.listed;
+        for e in &m.entries {
+            entry.0.insert(words(&e.term));
+            match e.system {
+                System::Snomed => {
+                    entry.0.insert(words(&e.display));
+                }
+                System::Icd10cm => {
+                    entry.1.insert(e.code.chars().take(3).collect());
+                }
+                _ => {}
+            }
+        }
+    }
+    let head = |w: &[String]| -> usize {
+        w.iter()
+            .position(|x| RELATION_WORDS.contains(&x.as_str()))
+            .unwrap_or(w.len())
+    };
+    let holds = |general: &[String], specific: &[String]| {
+        let h = &specific[..head(specific)];
+        general.len() < h.len() && h.windows(general.len()).any(|win| win == general)
+    };
+    let groups: Vec<usize> = names.keys().copied().collect();
+    let mut joins = Vec::new();
+    for &a in &groups {
+        let (a_names, a_icd, in_prose) = &names[&a];
+        if !in_prose {
+            continue;
+        }
+        let wider: Vec<usize> = groups
+            .iter()
+            .copied()
+            .filter(|&b| b != a)
+            .filter(|b| {
+                let (b_names, b_icd, _) = &names[b];
+                let related = a_icd.is_empty() || b_icd.is_empty() || !a_icd.is_disjoint(b_icd);
+                related && a_names.iter().any(|g| b_names.iter().any(|s| holds(g, s)))
+            })
+            .collect();
+        if let [b] = wider[..] {
+            joins.push((a, b));
+        }
+    }
+    for (a, b) in joins {
+        let (ra, rb) = (find(parent, a), find(parent, b));
+        if ra != rb {
+            parent[ra.max(rb)] = ra.min(rb);
+        }
+    }
 }
 
 /// A finding's name: the words of its first mention read exactly, else the dictionary's

@@ -69,6 +69,8 @@ pub struct Mention {
     /// The dictionary's wording when the words were read through an OCR correction ("lype 2
     /// diabetes" read as "type 2 diabetes"): a better name than the misread words.
     pub reading: Option<String>,
+    /// Read in a list (an allergy, medication or problem list), not in prose.
+    pub listed: bool,
     /// Status cell, dates and end date of the mention's row.
     pub row: RowFacts,
     /// Dosage instructions (medications).
@@ -107,6 +109,7 @@ impl Mention {
             status_rule: None,
             confidence: 1.0,
             reading: None,
+            listed: false,
             row: RowFacts::default(),
             sig: None,
             allergy: None,

@@ -32,7 +32,7 @@ use crate::normalize::KeyText;
 use crate::normalize::furniture;
 use crate::normalize::ocr::{Change, Corrector, DocumentWords};
 use crate::patient;
-use crate::sections::{Reads, SectionMap, SectionRules};
+use crate::sections::{SectionMap, SectionRules};
 
 use roles::SectionPolicy;
 
@@ -169,13 +169,7 @@ impl Extractor {
         );
         mentions.extend(terms::no_known_allergies(page, policy));
         mentions.sort_by_key(|m| (m.start, m.end));
-        let listed = |m: &Mention| {
-            m.section
-                .as_ref()
-                .and_then(|(_, kind)| policy.kind(kind))
-                .is_some_and(|k| k.reads == Reads::List)
-        };
-        combinations::merge(page.text, &mut mentions, page.ocr, &listed);
+        combinations::merge(page.text, &mut mentions, page.ocr, &|m: &Mention| m.listed);
         if page.ocr {
             wrapped::join(&self.dictionary, policy, page.text, &mut mentions);
         }

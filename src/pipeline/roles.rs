@@ -232,7 +232,7 @@ pub(crate) fn assign(place: Place<'_>, entries: &[Entry]) -> Option<Candidate> {
     );
     let candidate = |role: Role, rows: Vec<Entry>| {
         let symptom = role == Role::Condition
-            && reads == Reads::Prose
+            && matches!(reads, Reads::Prose | Reads::Diagnoses)
             && rows.iter().all(|e| e.category == "finding");
         (!rows.is_empty()).then(|| Candidate {
             role,

@@ -22,9 +22,12 @@ pub(crate) fn read(
     page: &PageView<'_>,
     policy: &SectionPolicy<'_>,
     reactions: &[ReactionTerm],
-    mentions: &mut [Mention],
+    mentions: &mut Vec<Mention>,
     end_columns: &mut EndColumns,
 ) {
+    // Conditions whose row prints a LOINC code: the name of a test ("Generalized anxiety
+    // disorder 7 item (GAD-7) … Code: LOINC 69737-5"), not a problem.
+    let mut tests = Vec::new();
     let (pi, text, key) = (page.index, page.text, page.key);
     for i in 0..mentions.len() {
         let m = &mentions[i];
@@ -63,6 +66,9 @@ pub(crate) fn read(
         }
         let role = m.role;
         let (ms, me) = (m.start, m.end);
+        if role == Role::Condition && names_a_loinc_code(&text[row_start..row_end]) {
+            tests.push(i);
+        }
         let m = &mut mentions[i];
         if role == Role::Medication {
             m.sig = Some(attributes::medication::parse_sig(
@@ -110,4 +116,15 @@ pub(crate) fn read(
         }
         m.row = facts;
     }
+    let mut i = 0;
+    mentions.retain(|_| {
+        i += 1;
+        !tests.contains(&(i - 1))
+    });
+}
+
+/// True when a row prints a LOINC code ("Code: LOINC 69737-5", "LOINC: 4548-4").
+fn names_a_loinc_code(row: &str) -> bool {
+    row.split(|c: char| !c.is_alphanumeric())
+        .any(|w| w.eq_ignore_ascii_case("loinc"))
 }

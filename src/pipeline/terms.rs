@@ -255,6 +255,7 @@ pub(crate) fn mentions(
         let mut mention = Mention::new(role, page.page.number, text, m.start..m.end, entries);
         mention.section = p.place.label();
         mention.section_index = policy.map.index_at(pi, m.start);
+        mention.listed = p.place.reads() == Reads::List;
         if let Some((status, rule)) = status {
             mention.status = Some(status);
             mention.status_rule = Some(rule);
