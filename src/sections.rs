@@ -373,6 +373,16 @@ fn strip_ocr_marks(line: &str) -> String {
         .to_string()
 }
 
+/// True when a line ends a sentence (a stop, not an abbreviation's: "Dr.", "q.d.").
+fn ends_sentence(line: &str) -> bool {
+    let l = line.trim_end();
+    let last_word = l.rsplit(char::is_whitespace).next().unwrap_or("");
+    l.ends_with(['!', '?'])
+        || (l.ends_with('.')
+            && !last_word[..last_word.len().saturating_sub(1)].contains('.')
+            && last_word.chars().filter(|c| c.is_alphabetic()).count() != 2)
+}
+
 /// A letter's salutation alone on its line: "Dear Dr. Menon,", "To whom it may concern:".
 fn is_salutation(line: &str) -> bool {
     let l = line.trim();
@@ -449,6 +459,11 @@ impl SectionMap {
     ) -> SectionMap {
         let mut map = SectionMap::default();
         let mut current: Option<usize> = None;
+        // An inline list ("ALLERGIES: PCN (hives), sulfa.") and whether its last line ended a
+        // sentence: a list written on its header's line ends with its sentence, when the next
+        // line begins another ("He takes warfarin …").
+        let mut inline_list = false;
+        let mut sentence_ended = false;
         for (p, text) in texts.iter().enumerate() {
             let text = text.as_ref();
             let mut starts = vec![(0, current)];
@@ -460,6 +475,9 @@ impl SectionMap {
                 }
                 let page_fix = fix.filter(|_| !exact.get(p).copied().unwrap_or(true));
                 if let Some((kind, content)) = rules.header(line, page_fix) {
+                    let after = line.get(content..).unwrap_or("").trim();
+                    inline_list = rules.kinds[kind].reads == Reads::List && !after.is_empty();
+                    sentence_ended = ends_sentence(after);
                     map.sections.push(Section {
                         kind,
                         page: numbers[p],
@@ -493,12 +511,22 @@ impl SectionMap {
                         header: line.trim().to_string(),
                     });
                     current = Some(map.sections.len() - 1);
+                    inline_list = false;
                     header_spans.push((s, e));
                     starts.push((s, current));
                     continue;
                 }
                 if furniture[p].iter().any(|&(fs, fe)| fs <= s && e <= fe) {
                     continue;
+                }
+                if inline_list {
+                    if sentence_ended && line.trim_start().starts_with(char::is_uppercase) {
+                        inline_list = false;
+                        current = None;
+                        starts.push((s, current));
+                    } else {
+                        sentence_ended = ends_sentence(line);
+                    }
                 }
             }
             map.starts.push(starts);

@@ -25,9 +25,10 @@ pub(crate) fn read(
     mentions: &mut Vec<Mention>,
     end_columns: &mut EndColumns,
 ) {
-    // Conditions whose row prints a LOINC code: the name of a test ("Generalized anxiety
-    // disorder 7 item (GAD-7) … Code: LOINC 69737-5"), not a problem.
-    let mut tests = Vec::new();
+    // Mentions that are not findings of their own: a condition whose row prints a LOINC
+    // code is the name of a test ("Generalized anxiety disorder 7 item (GAD-7) … Code: LOINC
+    // 69737-5"); an allergen in parentheses after another names the same allergy.
+    let mut dropped = Vec::new();
     let (pi, text, key) = (page.index, page.text, page.key);
     for i in 0..mentions.len() {
         let m = &mentions[i];
@@ -67,7 +68,20 @@ pub(crate) fn read(
         let role = m.role;
         let (ms, me) = (m.start, m.end);
         if role == Role::Condition && names_a_loinc_code(&text[row_start..row_end]) {
-            tests.push(i);
+            dropped.push(i);
+        }
+        // "Intolerance of macrolides (erythromycin)", "ACE inhibitors - angioedema
+        // (lisinopril, 2018)": a drug in parentheses after its allergen on the line names the
+        // same allergy, not another one.
+        if role == Role::Allergy
+            && let Some(p) = prev
+            && !text[p..ms].contains('\n')
+            && text[p..ms]
+                .rfind('(')
+                .is_some_and(|o| !text[p + o..ms].contains(')'))
+        {
+            dropped.push(i);
+            continue;
         }
         let m = &mut mentions[i];
         if role == Role::Medication {
@@ -119,7 +133,7 @@ pub(crate) fn read(
     let mut i = 0;
     mentions.retain(|_| {
         i += 1;
-        !tests.contains(&(i - 1))
+        !dropped.contains(&(i - 1))
     });
 }
 
