@@ -25,12 +25,19 @@ const BACKWARD_WINDOW: usize = 14;
 /// A trigger's category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Category {
+    /// "denies", "no", "negative for".
     Negated,
+    /// "possible", "rule out", "suspected".
     Possible,
+    /// "history of", "status post".
     Historical,
+    /// "if", "should … develop".
     Hypothetical,
+    /// "mother", "family history of".
     Family,
+    /// A longer phrase that contains a trigger but is not one ("no increase").
     Pseudo,
+    /// Ends a trigger's scope ("but", "however").
     Terminate,
 }
 
@@ -52,36 +59,52 @@ impl Category {
 /// Which way a trigger's scope runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
+    /// From the trigger toward the end of the sentence.
     Forward,
+    /// From the trigger back toward the start of the sentence.
     Backward,
+    /// Both ways.
     Bidirectional,
     /// Only after the finding, closing its statement: "HIV negative.", "Smoker: No".
     Answer,
+    /// Every finding in the same line (a table row's status cell).
     Row,
+    /// Not a scope of its own (pseudo-triggers, terminators).
     None,
 }
 
 /// One trigger rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
+    /// The trigger as written, or `re:` and a pattern.
     pub trigger: String,
+    /// What it asserts.
     pub category: Category,
+    /// Which way its scope runs.
     pub direction: Direction,
+    /// Where the rule comes from (medspacy, negex, chart2fhir …).
     pub source: String,
 }
 
 /// The assertion of a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Assertion {
+    /// About the patient, now.
     Present,
+    /// Denied.
     Negated,
+    /// Possible, suspected, to rule out.
     Possible,
+    /// Conditional or planned.
     Hypothetical,
+    /// In the past.
     Historical,
+    /// About a relative.
     Family,
 }
 
 impl Assertion {
+    /// The assertion as the evidence extension writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             Assertion::Present => "present",
@@ -96,6 +119,7 @@ impl Assertion {
 
 /// The compiled rules.
 pub struct ContextRules {
+    /// The rules, in table order.
     pub rules: Vec<Rule>,
     literals: AhoCorasick,
     literal_rule: Vec<usize>,
@@ -111,8 +135,11 @@ impl Default for ContextRules {
 /// A trigger found on a page (key offsets).
 #[derive(Debug, Clone, Copy)]
 pub struct Hit {
+    /// Start in the key.
     pub start: usize,
+    /// End in the key.
     pub end: usize,
+    /// Index of the rule.
     pub rule: usize,
 }
 
@@ -136,6 +163,7 @@ impl PageContext {
 /// What decided a finding's assertion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
+    /// The assertion.
     pub assertion: Assertion,
     /// "trigger 'denies' (negated, negex)" or "section Family History".
     pub rule: Option<String>,

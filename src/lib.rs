@@ -22,6 +22,8 @@
 //! Everything clinical that a person may want to edit is data under `dictionaries/`,
 //! compiled into the binary.
 
+#![deny(missing_docs)]
+
 pub mod attributes;
 pub mod batch;
 pub mod consolidate;

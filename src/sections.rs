@@ -21,26 +21,37 @@ static SECTION_KINDS_TSV: &str = include_str!("../dictionaries/section-kinds.tsv
 /// What kind of finding a section lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Finds {
+    /// An allergy list.
     Allergy,
+    /// A medication list.
     Medication,
+    /// A problem or diagnosis list.
     Condition,
 }
 
 /// What a section says about everything in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Implies {
+    /// About relatives.
     Family,
+    /// Past history.
     Historical,
+    /// Discontinued medications.
     Stopped,
+    /// Resolved problems.
     Resolved,
+    /// Completed (past, administered) medications.
     Completed,
 }
 
 /// A section kind's policy.
 #[derive(Debug, Clone)]
 pub struct SectionKind {
+    /// The kind's name (`allergies`, `medications`, `family_history` …).
     pub name: String,
+    /// What it lists.
     pub finds: Option<Finds>,
+    /// What it implies about everything in it.
     pub implies: Option<Implies>,
 }
 
@@ -254,6 +265,7 @@ pub struct Section {
 /// Which section each stretch of each page belongs to.
 #[derive(Debug, Default)]
 pub struct SectionMap {
+    /// The section occurrences, in document order.
     pub sections: Vec<Section>,
     /// Per page: (start offset, section index or None) in increasing offset order.
     starts: Vec<Vec<(usize, Option<usize>)>>,

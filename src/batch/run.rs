@@ -37,14 +37,23 @@ pub enum Isolation {
 /// Settings of a batch run.
 #[derive(Debug, Clone)]
 pub struct BatchOptions {
+    /// Files, folders and manifests to read.
     pub sources: Vec<Source>,
+    /// Only files whose name or path matches this glob.
     pub glob: Option<String>,
+    /// Settings of every job.
     pub job: JobOptions,
+    /// Inputs read at the same time.
     pub workers: usize,
+    /// Where inputs are read.
     pub isolation: Isolation,
+    /// A job that shows no progress for this long fails (timeout).
     pub file_timeout: Duration,
+    /// Address-space limit of each worker process, in MiB (0: none).
     pub max_memory_mb: u64,
+    /// Site term tables (`--dict`).
     pub dicts: Vec<PathBuf>,
+    /// No progress display.
     pub quiet: bool,
     /// Take only inputs whose position modulo `count` is `index` (one shard of a larger job).
     pub shard: Option<(usize, usize)>,
@@ -59,11 +68,15 @@ pub struct BatchOptions {
 /// What a batch run did.
 #[derive(Debug, Default)]
 pub struct BatchReport {
+    /// Inputs per outcome, pages, findings.
     pub tally: Tally,
     /// Failures per error label: (count, first few input paths).
     pub failures: BTreeMap<String, (usize, Vec<String>)>,
+    /// Problems met reading the inputs (unreadable folders, manifest lines without a path).
     pub problems: Vec<String>,
+    /// How long the run took.
     pub elapsed: Duration,
+    /// Where the manifest was written.
     pub manifest: PathBuf,
 }
 

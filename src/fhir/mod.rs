@@ -37,7 +37,12 @@ pub enum PatientLink {
     /// An existing Patient, by reference (`Patient/123`).
     Reference(String),
     /// A Patient matched on the server by identifier (conditional create in a transaction).
-    Identifier { system: String, value: String },
+    Identifier {
+        /// The identifier's system (a URI).
+        system: String,
+        /// Its value.
+        value: String,
+    },
 }
 
 impl PatientLink {
@@ -68,7 +73,9 @@ impl PatientLink {
 /// How to write the bundle.
 #[derive(Debug, Clone, Default)]
 pub struct BundleOptions {
+    /// Collection or transaction.
     pub kind: BundleKind,
+    /// Who the resources are about.
     pub patient: PatientLink,
     /// Also emit negated / possible / hypothetical conditions (refuted / provisional).
     pub include_unasserted: bool,

@@ -6,13 +6,17 @@ use serde::Serialize;
 /// `Coding`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Coding {
+    /// `Coding.system`.
     pub system: String,
+    /// `Coding.code`.
     pub code: String,
+    /// `Coding.display`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
 }
 
 impl Coding {
+    /// A coding of `code` in `system`, with its display when given.
     pub fn new(system: &str, code: &str, display: Option<&str>) -> Coding {
         Coding {
             system: system.to_string(),
@@ -25,8 +29,10 @@ impl Coding {
 /// `CodeableConcept`.
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct CodeableConcept {
+    /// `CodeableConcept.coding`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub coding: Vec<Coding>,
+    /// `CodeableConcept.text`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
@@ -44,13 +50,16 @@ impl CodeableConcept {
 /// `Reference`.
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct Reference {
+    /// `Reference.reference`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// `Reference.display`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
 }
 
 impl Reference {
+    /// A reference to `reference` (`Patient/123`, `urn:uuid:…`).
     pub fn to(reference: &str) -> Reference {
         Reference {
             reference: Some(reference.to_string()),
@@ -63,20 +72,27 @@ impl Reference {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Extension {
+    /// `Extension.url`.
     pub url: String,
+    /// `Extension.extension`: chart2fhir's evidence and conflict extensions (see [`super::EXTENSION_BASE`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
+    /// `Extension.valueInteger`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_integer: Option<i64>,
+    /// `Extension.valueString`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_string: Option<String>,
+    /// `Extension.valueCode`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_code: Option<String>,
+    /// `Extension.valueDecimal`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_decimal: Option<serde_json::Number>,
 }
 
 impl Extension {
+    /// An extension made of other extensions (the evidence: page, start, end, text …).
     pub fn complex(url: &str, parts: Vec<Extension>) -> Extension {
         Extension {
             url: url.to_string(),
@@ -90,18 +106,21 @@ impl Extension {
     fn bare(url: &str) -> Extension {
         Extension::complex(url, Vec::new())
     }
+    /// An extension with an integer value.
     pub fn integer(url: &str, v: i64) -> Extension {
         Extension {
             value_integer: Some(v),
             ..Extension::bare(url)
         }
     }
+    /// An extension with a string value.
     pub fn string(url: &str, v: &str) -> Extension {
         Extension {
             value_string: Some(v.to_string()),
             ..Extension::bare(url)
         }
     }
+    /// An extension with a code value.
     pub fn code(url: &str, v: &str) -> Extension {
         Extension {
             value_code: Some(v.to_string()),
@@ -121,19 +140,25 @@ impl Extension {
 /// `Identifier`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Identifier {
+    /// `Identifier.type`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<CodeableConcept>,
+    /// `Identifier.system`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub system: Option<String>,
+    /// `Identifier.value`.
     pub value: String,
 }
 
 /// `HumanName`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct HumanName {
+    /// `HumanName.text`.
     pub text: String,
+    /// `HumanName.family`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub family: Option<String>,
+    /// `HumanName.given`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub given: Vec<String>,
 }
@@ -141,6 +166,7 @@ pub struct HumanName {
 /// `Meta` (tags only).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Meta {
+    /// `Meta.tag`.
     pub tag: Vec<Coding>,
 }
 
@@ -148,18 +174,26 @@ pub struct Meta {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Patient {
+    /// `resourceType`: always `"Patient"`.
     pub resource_type: &'static str,
+    /// Logical id: deterministic, from the source document and the finding (see [`super::ids`]).
     pub id: String,
+    /// `Patient.meta`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
+    /// `Patient.extension`: chart2fhir's evidence and conflict extensions (see [`super::EXTENSION_BASE`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
+    /// `Patient.identifier`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub identifier: Vec<Identifier>,
+    /// `Patient.name`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub name: Vec<HumanName>,
+    /// `Patient.gender`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gender: Option<&'static str>,
+    /// `Patient.birthDate`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<String>,
 }
@@ -168,15 +202,20 @@ pub struct Patient {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Attachment {
+    /// `Attachment.contentType`.
     pub content_type: String,
+    /// `Attachment.size`.
     pub size: u64,
+    /// `Attachment.hash`.
     pub hash: String,
+    /// `Attachment.title`.
     pub title: String,
 }
 
 /// `DocumentReference.content`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DocumentContent {
+    /// `DocumentReference.content.attachment`.
     pub attachment: Attachment,
 }
 
@@ -184,15 +223,22 @@ pub struct DocumentContent {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct DocumentReference {
+    /// `resourceType`: always `"DocumentReference"`.
     pub resource_type: &'static str,
+    /// Logical id: deterministic, from the source document and the finding (see [`super::ids`]).
     pub id: String,
+    /// `DocumentReference.extension`: chart2fhir's evidence and conflict extensions (see [`super::EXTENSION_BASE`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
+    /// `DocumentReference.status`.
     pub status: &'static str,
+    /// `DocumentReference.subject`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<Reference>,
+    /// `DocumentReference.description`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// `DocumentReference.content`.
     pub content: Vec<DocumentContent>,
 }
 
@@ -200,9 +246,12 @@ pub struct DocumentReference {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Reaction {
+    /// `AllergyIntolerance.reaction.manifestation`.
     pub manifestation: Vec<CodeableConcept>,
+    /// `AllergyIntolerance.reaction.description`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// `AllergyIntolerance.reaction.severity`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub severity: Option<&'static str>,
 }
@@ -211,21 +260,32 @@ pub struct Reaction {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AllergyIntolerance {
+    /// `resourceType`: always `"AllergyIntolerance"`.
     pub resource_type: &'static str,
+    /// Logical id: deterministic, from the source document and the finding (see [`super::ids`]).
     pub id: String,
+    /// `AllergyIntolerance.extension`: chart2fhir's evidence and conflict extensions (see [`super::EXTENSION_BASE`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
+    /// `AllergyIntolerance.clinicalStatus`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clinical_status: Option<CodeableConcept>,
+    /// `AllergyIntolerance.verificationStatus`.
     pub verification_status: CodeableConcept,
+    /// `AllergyIntolerance.type`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<&'static str>,
+    /// `AllergyIntolerance.category`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub category: Vec<String>,
+    /// `AllergyIntolerance.criticality`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criticality: Option<&'static str>,
+    /// `AllergyIntolerance.code`.
     pub code: CodeableConcept,
+    /// `AllergyIntolerance.patient`.
     pub patient: Reference,
+    /// `AllergyIntolerance.reaction`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reaction: Vec<Reaction>,
 }
@@ -233,10 +293,14 @@ pub struct AllergyIntolerance {
 /// `Quantity` (UCUM).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Quantity {
+    /// `Quantity.value`.
     pub value: serde_json::Number,
+    /// `Quantity.unit`.
     pub unit: String,
+    /// `Quantity.system`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub system: Option<String>,
+    /// `Quantity.code`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
@@ -245,6 +309,7 @@ pub struct Quantity {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct DoseAndRate {
+    /// `Dosage.doseAndRate.doseQuantity`.
     pub dose_quantity: Quantity,
 }
 
@@ -252,14 +317,19 @@ pub struct DoseAndRate {
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct TimingRepeat {
+    /// `Timing.repeat.frequency`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frequency: Option<u32>,
+    /// `Timing.repeat.period`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<serde_json::Number>,
+    /// `Timing.repeat.periodUnit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period_unit: Option<&'static str>,
+    /// `Timing.repeat.when`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub when: Vec<&'static str>,
+    /// `Timing.repeat.boundsDuration`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bounds_duration: Option<Duration>,
 }
@@ -267,17 +337,23 @@ pub struct TimingRepeat {
 /// `Duration`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Duration {
+    /// `Duration.value`.
     pub value: serde_json::Number,
+    /// `Duration.unit`.
     pub unit: String,
+    /// `Duration.system`.
     pub system: String,
+    /// `Duration.code`.
     pub code: String,
 }
 
 /// `Timing`.
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct Timing {
+    /// `Timing.repeat`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repeat: Option<TimingRepeat>,
+    /// `Timing.code`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<CodeableConcept>,
 }
@@ -286,16 +362,22 @@ pub struct Timing {
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Dosage {
+    /// `Dosage.text`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// `Dosage.timing`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timing: Option<Timing>,
+    /// `Dosage.asNeededBoolean`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_needed_boolean: Option<bool>,
+    /// `Dosage.asNeededCodeableConcept`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_needed_codeable_concept: Option<CodeableConcept>,
+    /// `Dosage.route`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub route: Option<CodeableConcept>,
+    /// `Dosage.doseAndRate`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dose_and_rate: Vec<DoseAndRate>,
 }
@@ -303,8 +385,10 @@ pub struct Dosage {
 /// `Period`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Period {
+    /// `Period.start`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
+    /// `Period.end`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<String>,
 }
@@ -313,16 +397,25 @@ pub struct Period {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct MedicationStatement {
+    /// `resourceType`: always `"MedicationStatement"`.
     pub resource_type: &'static str,
+    /// Logical id: deterministic, from the source document and the finding (see [`super::ids`]).
     pub id: String,
+    /// `MedicationStatement.extension`: chart2fhir's evidence and conflict extensions (see [`super::EXTENSION_BASE`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
+    /// `MedicationStatement.status`.
     pub status: &'static str,
+    /// `MedicationStatement.medicationCodeableConcept`.
     pub medication_codeable_concept: CodeableConcept,
+    /// `MedicationStatement.subject`.
     pub subject: Reference,
+    /// `MedicationStatement.effectivePeriod`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effective_period: Option<Period>,
+    /// `MedicationStatement.derivedFrom`.
     pub derived_from: Vec<Reference>,
+    /// `MedicationStatement.dosage`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dosage: Vec<Dosage>,
 }
@@ -330,6 +423,7 @@ pub struct MedicationStatement {
 /// `Condition.evidence`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ConditionEvidence {
+    /// `Condition.evidence.detail`.
     pub detail: Vec<Reference>,
 }
 
@@ -337,22 +431,32 @@ pub struct ConditionEvidence {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Condition {
+    /// `resourceType`: always `"Condition"`.
     pub resource_type: &'static str,
+    /// Logical id: deterministic, from the source document and the finding (see [`super::ids`]).
     pub id: String,
+    /// `Condition.extension`: chart2fhir's evidence and conflict extensions (see [`super::EXTENSION_BASE`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
+    /// `Condition.clinicalStatus`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clinical_status: Option<CodeableConcept>,
+    /// `Condition.verificationStatus`.
     pub verification_status: CodeableConcept,
+    /// `Condition.category`.
     pub category: Vec<CodeableConcept>,
+    /// `Condition.code`.
     pub code: CodeableConcept,
+    /// `Condition.subject`.
     pub subject: Reference,
+    /// `Condition.evidence`.
     pub evidence: Vec<ConditionEvidence>,
 }
 
 /// `FamilyMemberHistory.condition`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FamilyCondition {
+    /// `FamilyMemberHistory.condition.code`.
     pub code: CodeableConcept,
 }
 
@@ -360,20 +464,29 @@ pub struct FamilyCondition {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct FamilyMemberHistory {
+    /// `resourceType`: always `"FamilyMemberHistory"`.
     pub resource_type: &'static str,
+    /// Logical id: deterministic, from the source document and the finding (see [`super::ids`]).
     pub id: String,
+    /// `FamilyMemberHistory.extension`: chart2fhir's evidence and conflict extensions (see [`super::EXTENSION_BASE`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
+    /// `FamilyMemberHistory.status`.
     pub status: &'static str,
+    /// `FamilyMemberHistory.patient`.
     pub patient: Reference,
+    /// `FamilyMemberHistory.relationship`.
     pub relationship: CodeableConcept,
+    /// `FamilyMemberHistory.condition`.
     pub condition: Vec<FamilyCondition>,
 }
 
 /// `Device.deviceName`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DeviceName {
+    /// `Device.deviceName.name`.
     pub name: String,
+    /// `Device.deviceName.type`.
     #[serde(rename = "type")]
     pub kind: &'static str,
 }
@@ -381,6 +494,7 @@ pub struct DeviceName {
 /// `Device.version`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DeviceVersion {
+    /// `Device.version.value`.
     pub value: String,
 }
 
@@ -388,36 +502,50 @@ pub struct DeviceVersion {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Device {
+    /// `resourceType`: always `"Device"`.
     pub resource_type: &'static str,
+    /// Logical id: deterministic, from the source document and the finding (see [`super::ids`]).
     pub id: String,
+    /// `Device.deviceName`.
     pub device_name: Vec<DeviceName>,
+    /// `Device.version`.
     pub version: Vec<DeviceVersion>,
 }
 
 /// `Provenance.agent`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ProvenanceAgent {
+    /// `Provenance.agent.type`.
     #[serde(rename = "type")]
     pub kind: CodeableConcept,
+    /// `Provenance.agent.who`.
     pub who: Reference,
 }
 
 /// `Provenance.entity`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ProvenanceEntity {
+    /// `Provenance.entity.role`.
     pub role: &'static str,
+    /// `Provenance.entity.what`.
     pub what: Reference,
 }
 
 /// `Provenance`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Provenance {
+    /// `resourceType`: always `"Provenance"`.
     #[serde(rename = "resourceType")]
     pub resource_type: &'static str,
+    /// Logical id: deterministic, from the source document and the finding (see [`super::ids`]).
     pub id: String,
+    /// `Provenance.target`.
     pub target: Vec<Reference>,
+    /// `Provenance.recorded`.
     pub recorded: String,
+    /// `Provenance.agent`.
     pub agent: Vec<ProvenanceAgent>,
+    /// `Provenance.entity`.
     pub entity: Vec<ProvenanceEntity>,
 }
 
@@ -425,17 +553,26 @@ pub struct Provenance {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum Resource {
+    /// A Patient.
     Patient(Patient),
+    /// The source document.
     DocumentReference(DocumentReference),
+    /// An allergy (or "no known allergies").
     AllergyIntolerance(AllergyIntolerance),
+    /// A medication.
     MedicationStatement(MedicationStatement),
+    /// A condition.
     Condition(Condition),
+    /// A relative's condition.
     FamilyMemberHistory(FamilyMemberHistory),
+    /// chart2fhir itself.
     Device(Device),
+    /// Who made the resources, from what.
     Provenance(Provenance),
 }
 
 impl Resource {
+    /// The resource type (`"Patient"` …).
     pub fn resource_type(&self) -> &'static str {
         match self {
             Resource::Patient(r) => r.resource_type,
@@ -449,6 +586,7 @@ impl Resource {
         }
     }
 
+    /// The resource's logical id.
     pub fn id(&self) -> &str {
         match self {
             Resource::Patient(r) => &r.id,
@@ -467,10 +605,13 @@ impl Resource {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Request {
+    /// `Bundle.entry.request.method`.
     pub method: &'static str,
+    /// `Bundle.entry.request.url`.
     pub url: String,
     /// Conditional create: only when no resource matches this search.
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// `Bundle.entry.request.ifNoneExist`.
     pub if_none_exist: Option<String>,
 }
 
@@ -478,8 +619,11 @@ pub struct Request {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct BundleEntry {
+    /// `Bundle.entry.fullUrl`.
     pub full_url: String,
+    /// `Bundle.entry.resource`.
     pub resource: Resource,
+    /// `Bundle.entry.request`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<Request>,
 }
@@ -488,9 +632,13 @@ pub struct BundleEntry {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Bundle {
+    /// `resourceType`: always `"Bundle"`.
     pub resource_type: &'static str,
+    /// Logical id: deterministic, from the source document and the finding (see [`super::ids`]).
     pub id: String,
+    /// `Bundle.type`.
     #[serde(rename = "type")]
     pub kind: &'static str,
+    /// `Bundle.entry`.
     pub entry: Vec<BundleEntry>,
 }

@@ -99,7 +99,9 @@ impl SourceInfo {
 /// A source file read into pages.
 #[derive(Debug, Clone)]
 pub struct Document {
+    /// The file it was read from.
     pub source: SourceInfo,
+    /// Its pages, in order.
     pub pages: Vec<Page>,
 }
 
@@ -148,7 +150,9 @@ pub static PROGRESS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64
 /// What kind of input a file is, decided from its bytes (not its name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputKind {
+    /// A PDF.
     Pdf,
+    /// A fax / OCR text record.
     Text,
 }
 

@@ -17,16 +17,22 @@ use super::lexer::{self, Operand};
 /// One shown glyph, in default user space (points, y up).
 #[derive(Debug, Clone)]
 pub struct Glyph {
+    /// The text it shows.
     pub text: String,
+    /// Left edge.
     pub x: f32,
+    /// Baseline.
     pub y: f32,
+    /// Right edge.
     pub end_x: f32,
+    /// Font size (points).
     pub size: f32,
 }
 
 /// What one page's content gave.
 #[derive(Debug, Default)]
 pub struct PageContent {
+    /// The glyphs, in content order.
     pub glyphs: Vec<Glyph>,
     /// Glyphs whose font gave no Unicode value.
     pub unmapped: usize,
@@ -40,8 +46,11 @@ pub struct PageContent {
 /// Limits that keep a hostile page from running away.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// Bytes any one decoded stream may inflate to.
     pub max_stream_bytes: usize,
+    /// Glyphs per page.
     pub max_glyphs: usize,
+    /// Nesting of form XObjects.
     pub max_form_depth: usize,
     /// Drawing operations per page, forms included (a form that draws itself twice at every
     /// level would otherwise be exponential).
@@ -80,6 +89,7 @@ pub struct FontCache {
     by_id: HashMap<ObjectId, Rc<Font>>,
 }
 
+/// Runs a page's content streams and collects what they show.
 pub struct Interpreter<'a> {
     doc: &'a Document,
     limits: Limits,
@@ -89,6 +99,7 @@ pub struct Interpreter<'a> {
 }
 
 impl<'a> Interpreter<'a> {
+    /// An interpreter over `doc`, within `limits`, sharing `fonts` across pages.
     pub fn new(doc: &'a Document, limits: Limits, fonts: &'a mut FontCache) -> Self {
         Interpreter {
             doc,

@@ -26,10 +26,13 @@ pub enum Blank {
 /// A page as read from the PDF, before OCR decides about pages without text.
 #[derive(Debug)]
 pub struct RawPage {
+    /// 1-based page number.
     pub number: u32,
+    /// The page text, laid out from the glyph positions.
     pub text: String,
     /// Where table rows start (see [`layout::assemble_rows`]).
     pub rows: Vec<usize>,
+    /// Why the page has no text, when it has none.
     pub blank: Option<Blank>,
     /// Resolution of the page's images, for OCR.
     pub image_dpi: Option<f32>,
