@@ -1,7 +1,8 @@
 //! PDFs: lopdf reads the structure (with its bounds on decompression), decrypts files that
-//! open with an empty password, and hands each page's content stream to [`layout`], which
-//! places the glyphs and writes the page's text.
+//! open with an empty password, and runs each page's content stream ([`content`]) to place its
+//! glyphs, which [`layout`] writes out as the page's text.
 
+pub mod content;
 mod fonts;
 pub mod layout;
 mod lexer;
@@ -107,16 +108,16 @@ pub fn read_raw_pages(
             ),
         });
     }
-    let limits = layout::Limits {
+    let limits = content::Limits {
         max_stream_bytes: options.max_stream_bytes,
         max_glyphs: 400_000,
         max_form_depth: 12,
         max_ops: 2_000_000,
     };
-    let mut cache = layout::FontCache::default();
+    let mut cache = content::FontCache::default();
     let mut out = Vec::with_capacity(pages.len());
     for (number, id) in pages {
-        let content = layout::Interpreter::new(doc, limits, &mut cache)
+        let content = content::Interpreter::new(doc, limits, &mut cache)
             .run_page(id)
             .map_err(|detail| {
                 if detail.contains("limit") || detail.contains("more than") {
