@@ -7,8 +7,8 @@ use crate::dictionary::System;
 use crate::mention::Role;
 
 use super::resources::*;
+use super::status;
 use super::types::*;
-use super::{collapse_ws, evidence, status};
 
 const CLINICAL_AI: &str = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical";
 const VERIFY_AI: &str = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification";
@@ -222,4 +222,45 @@ pub(super) fn condition(
             detail: vec![doc.clone()],
         }],
     }
+}
+
+/// Words as written, for display: "Shortness of\nbreath" → "Shortness of breath", ligatures
+/// and compatibility forms unfolded ("ﬁndings" → "findings"). Evidence keeps the page's own
+/// characters.
+pub fn collapse_ws(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let s: String = s.nfkc().collect();
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The evidence extensions of a finding: one per mention, and its conflict note.
+fn evidence(f: &Finding) -> Vec<Extension> {
+    let mut out: Vec<Extension> = f
+        .mentions
+        .iter()
+        .map(|m| {
+            let mut parts = vec![
+                Extension::integer("page", m.page as i64),
+                Extension::integer("start", m.char_start as i64),
+                Extension::integer("end", m.char_end as i64),
+                Extension::string("text", &m.text),
+            ];
+            if let Some((header, _)) = &m.section {
+                parts.push(Extension::string("section", header));
+            }
+            parts.push(Extension::code("assertion", m.decision.assertion.as_str()));
+            if let Some(rule) = &m.decision.rule {
+                parts.push(Extension::string("rule", rule));
+            }
+            if let Some(rule) = &m.status_rule {
+                parts.push(Extension::string("status-rule", rule));
+            }
+            parts.push(Extension::decimal("confidence", m.confidence));
+            Extension::complex(&format!("{EXTENSION_BASE}evidence"), parts)
+        })
+        .collect();
+    if let Some(c) = &f.conflict {
+        out.push(Extension::string(&format!("{EXTENSION_BASE}conflict"), c));
+    }
+    out
 }

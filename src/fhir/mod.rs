@@ -14,11 +14,10 @@ use crate::consolidate::Finding;
 use crate::context::Assertion;
 use crate::extraction::Extraction;
 use crate::mention::Role;
+pub use findings::collapse_ws;
 use resources::*;
+pub use types::EXTENSION_BASE;
 use types::*;
-
-/// Base of chart2fhir's extension URLs.
-pub const EXTENSION_BASE: &str = "http://chart2fhir.org/fhir/StructureDefinition/";
 
 /// Bundle type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,47 +82,6 @@ pub struct BundleOptions {
     pub include_unasserted: bool,
     /// `Provenance.recorded` (an instant); deterministic by default (see the CLI).
     pub recorded: String,
-}
-
-/// Words as written, for display: "Shortness of\nbreath" → "Shortness of breath", ligatures
-/// and compatibility forms unfolded ("ﬁndings" → "findings"). Evidence keeps the page's own
-/// characters.
-pub fn collapse_ws(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    let s: String = s.nfkc().collect();
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The evidence extensions of a finding: one per mention, and its conflict note.
-fn evidence(f: &Finding) -> Vec<Extension> {
-    let mut out: Vec<Extension> = f
-        .mentions
-        .iter()
-        .map(|m| {
-            let mut parts = vec![
-                Extension::integer("page", m.page as i64),
-                Extension::integer("start", m.char_start as i64),
-                Extension::integer("end", m.char_end as i64),
-                Extension::string("text", &m.text),
-            ];
-            if let Some((header, _)) = &m.section {
-                parts.push(Extension::string("section", header));
-            }
-            parts.push(Extension::code("assertion", m.decision.assertion.as_str()));
-            if let Some(rule) = &m.decision.rule {
-                parts.push(Extension::string("rule", rule));
-            }
-            if let Some(rule) = &m.status_rule {
-                parts.push(Extension::string("status-rule", rule));
-            }
-            parts.push(Extension::decimal("confidence", m.confidence));
-            Extension::complex(&format!("{EXTENSION_BASE}evidence"), parts)
-        })
-        .collect();
-    if let Some(c) = &f.conflict {
-        out.push(Extension::string(&format!("{EXTENSION_BASE}conflict"), c));
-    }
-    out
 }
 
 /// Whether a finding goes into the bundle.

@@ -3,6 +3,9 @@
 
 use serde::Serialize;
 
+/// Base of chart2fhir's extension URLs.
+pub const EXTENSION_BASE: &str = "http://chart2fhir.org/fhir/StructureDefinition/";
+
 /// `Coding`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Coding {

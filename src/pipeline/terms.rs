@@ -7,7 +7,7 @@ use crate::context::{Assertion, ContextRules, PageContext};
 use crate::dictionary::matcher::TermMatch;
 use crate::mention::{Mention, Role};
 
-use super::PageView;
+use super::page::PageView;
 use super::roles::{self, ReactionTerm, SectionPolicy};
 
 /// Confidence of a term read approximately, from its cost in half-edits.

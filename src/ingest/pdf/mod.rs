@@ -11,7 +11,7 @@ use std::path::Path;
 
 use lopdf::{Document as PdfDocument, LoadOptions};
 
-use super::{IngestOptions, OcrMode, Page, PageOrigin};
+use super::document::{IngestOptions, OcrMode, PROGRESS, Page, PageOrigin};
 use crate::error::{Error, Result};
 
 /// Why a page gave no text.
@@ -264,7 +264,7 @@ fn ocr_pages(
                         break;
                     };
                     let r = engine.page(file, page, dpi.get(&page).copied().flatten());
-                    super::PROGRESS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    PROGRESS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let failed = r.is_err();
                     results.lock().expect("lock").push((page, r));
                     if failed {
