@@ -378,7 +378,9 @@ def parse(argv):
         help="the chart2fhir executable to ship (default: target/release/chart2fhir, else chart2fhir on PATH)",
     )
     ap.add_argument(
-        "--partitions", type=int, help="Spark tasks (default: max(2 x cores, inputs / 200))"
+        "--partitions",
+        type=int,
+        help="Spark tasks (default: 4 per core, or one per 100 inputs when more, rounded up to a multiple of the cores)",
     )
     ap.add_argument(
         "--glob",
@@ -406,6 +408,14 @@ def parse(argv):
         p, k = args.inject_failure.split(":")
         args.inject_failure = (int(p), int(k))
     return args, extra
+
+
+def default_partitions(n, cores):
+    """Tasks enough that the last ones, run while other cores idle, are a small part of the
+    job (a task costs a process start, some tens of milliseconds); a multiple of the cores."""
+    cores = max(1, cores)
+    parts = max(4 * cores, math.ceil(n / 100))
+    return math.ceil(parts / cores) * cores
 
 
 def find_binary(given):
@@ -551,11 +561,11 @@ def main(argv):
                 raise Usage(
                     f"{source}: {bad} rows with an empty path or one with spaces, tabs or line breaks at its ends"
                 )
-            parts = args.partitions or max(2 * sc.defaultParallelism, math.ceil(n / 200))
+            parts = args.partitions or default_partitions(n, sc.defaultParallelism)
             rdd = rdd.repartition(max(1, min(parts, n)))
         else:
             n = len(listing_rows)
-            parts = args.partitions or max(2 * sc.defaultParallelism, math.ceil(n / 200))
+            parts = args.partitions or default_partitions(n, sc.defaultParallelism)
             rdd = sc.parallelize(listing_rows, max(1, min(parts, n)))
         parts = rdd.getNumPartitions()
         env = {}
@@ -622,7 +632,10 @@ def main(argv):
         spark.stop()
         return 2
     except Exception as e:  # noqa: BLE001 (the job failed: a task past its retries ...)
-        print(f"chart2fhir-spark: the job failed: {str(e).splitlines()[0][:500]}", file=sys.stderr)
+        # The task's own words (a Python traceback inside the Java one) say more than the
+        # Java call that failed.
+        why = re.findall(r"RuntimeError: (.*)", str(e)) or str(e).splitlines()[:1]
+        print(f"chart2fhir-spark: the job failed: {why[-1][:500]}", file=sys.stderr)
         spark.stop()
         return 3
     spark.stop()
