@@ -19,14 +19,18 @@ use crate::status::Status;
 /// One coding of a finding.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Coding {
+    /// The code system.
     pub system: System,
+    /// The code.
     pub code: String,
+    /// The code system's display.
     pub display: String,
 }
 
 /// A clinical fact about the patient, with its evidence.
 #[derive(Debug, Clone)]
 pub struct Finding {
+    /// What the finding is in the record.
     pub role: Role,
     /// Codings, most specific first within each system.
     pub codings: Vec<Coding>,

@@ -27,12 +27,19 @@ const BACKWARD_WINDOW: usize = 14;
 /// or held drug, a one-time dose, a resolved problem).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Category {
+    /// "denies", "no", "negative for".
     Negated,
+    /// "possible", "rule out", "suspected".
     Possible,
+    /// "history of", "status post".
     Historical,
+    /// "if", "should … develop".
     Hypothetical,
+    /// "mother", "family history of".
     Family,
+    /// A longer phrase that contains a trigger but is not one ("no increase").
     Pseudo,
+    /// Ends a trigger's scope ("but", "however").
     Terminate,
     /// "allergic to X", "X allergy", "intolerant of X": X is an allergen.
     Allergen,
@@ -137,20 +144,28 @@ impl Category {
 /// Which way a trigger's scope runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
+    /// From the trigger toward the end of the sentence.
     Forward,
+    /// From the trigger back toward the start of the sentence.
     Backward,
+    /// Both ways.
     Bidirectional,
     /// Only after the finding, closing its statement: "HIV negative.", "Smoker: No".
     Answer,
+    /// Every finding in the same line (a table row's status cell).
     Row,
+    /// Not a scope of its own (pseudo-triggers, terminators).
     None,
 }
 
 /// The kind of finding a rule may be limited to (medspaCy's `allowed_types`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Target {
+    /// A condition (problem, diagnosis, symptom).
     Condition,
+    /// A medication.
     Medication,
+    /// An allergy (the allergen).
     Allergy,
 }
 
@@ -168,9 +183,13 @@ impl Target {
 /// One trigger rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
+    /// The trigger as written, or `re:` and a pattern.
     pub trigger: String,
+    /// What it asserts.
     pub category: Category,
+    /// Which way its scope runs.
     pub direction: Direction,
+    /// Where the rule comes from (medspacy, negex, chart2fhir …).
     pub source: String,
     /// The kinds of finding it applies to; empty: all.
     pub targets: Vec<Target>,
@@ -184,15 +203,22 @@ pub struct Rule {
 /// The assertion of a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Assertion {
+    /// About the patient, now.
     Present,
+    /// Denied.
     Negated,
+    /// Possible, suspected, to rule out.
     Possible,
+    /// Conditional or planned.
     Hypothetical,
+    /// In the past.
     Historical,
+    /// About a relative.
     Family,
 }
 
 impl Assertion {
+    /// The assertion as the evidence extension writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             Assertion::Present => "present",
@@ -207,6 +233,7 @@ impl Assertion {
 
 /// The compiled rules.
 pub struct ContextRules {
+    /// The rules, in table order.
     pub rules: Vec<Rule>,
     /// Assertions, pseudo-triggers and terminators; and the statement cues apart, so that a
     /// cue never hides an assertion trigger inside it ("no recurrence" keeps its "no").
@@ -322,7 +349,9 @@ impl Default for ContextRules {
 /// A trigger found on a page (key offsets).
 #[derive(Debug, Clone, Copy)]
 pub struct Hit {
+    /// Start in the key.
     pub start: usize,
+    /// End in the key.
     pub end: usize,
     /// The pattern matched, in its layer.
     pub pattern: usize,
@@ -349,6 +378,7 @@ impl PageContext {
 /// What decided a finding's assertion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
+    /// The assertion.
     pub assertion: Assertion,
     /// "trigger 'denies' (negated, negex)" or "section Family History".
     pub rule: Option<String>,
@@ -357,19 +387,24 @@ pub struct Decision {
 /// A statement cue that reaches a finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cue {
+    /// What the cue says.
     pub category: Category,
     /// "trigger 'stopped' (stopped, chart2fhir)".
     pub rule: String,
-    /// Key span of the trigger.
+    /// Start of the trigger in the key.
     pub start: usize,
+    /// End of the trigger in the key.
     pub end: usize,
 }
 
 /// A finding on the page as the scope rules see it: key span and kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TargetSpan {
+    /// Start in the key.
     pub start: usize,
+    /// End in the key.
     pub end: usize,
+    /// Its kind.
     pub kind: Target,
 }
 

@@ -10,55 +10,96 @@ pub enum Error {
     /// The file could not be read from disk.
     #[error("{path}: cannot read the file: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// What the system said.
         #[source]
         source: std::io::Error,
     },
     /// The file has no bytes at all.
     #[error("{path}: the file is empty")]
-    Empty { path: PathBuf },
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
     /// Neither a PDF nor a text record.
     #[error("{path}: not a PDF or a text record ({detail})")]
-    UnknownType { path: PathBuf, detail: String },
+    UnknownType {
+        /// The file.
+        path: PathBuf,
+        /// What it looks like instead.
+        detail: String,
+    },
     /// The PDF structure could not be read.
     #[error("{path}: damaged or unreadable PDF ({detail})")]
-    BadPdf { path: PathBuf, detail: String },
+    BadPdf {
+        /// The file.
+        path: PathBuf,
+        /// What could not be read.
+        detail: String,
+    },
     /// The PDF is encrypted and opening it needs a password.
     #[error("{path}: the PDF is encrypted and needs a password to open")]
-    Encrypted { path: PathBuf },
+    Encrypted {
+        /// The file.
+        path: PathBuf,
+    },
     /// Pages without a text layer and no OCR available or allowed.
     #[error("{path}: {count} of {total} page(s) have no text layer and need OCR ({pages}); {hint}")]
     NeedsOcr {
+        /// The file.
         path: PathBuf,
+        /// Pages without a text layer.
         count: usize,
+        /// Pages in the file.
         total: usize,
+        /// Which pages ("page 1-12").
         pages: String,
+        /// What to do (install Tesseract, allow OCR).
         hint: String,
     },
     /// OCR ran but failed on a page.
     #[error("{path}: OCR failed on page {page}: {detail}")]
     Ocr {
+        /// The file.
         path: PathBuf,
+        /// The page.
         page: u32,
+        /// What Tesseract or the renderer said.
         detail: String,
     },
     /// A resource limit was hit (pages, decompressed size, time).
     #[error("{path}: {detail}")]
-    Limit { path: PathBuf, detail: String },
+    Limit {
+        /// The file.
+        path: PathBuf,
+        /// Which limit, and by how much.
+        detail: String,
+    },
     /// A problem with the patient identity (e.g. two patients in one packet).
     #[error("{path}: {detail}")]
-    Patient { path: PathBuf, detail: String },
+    Patient {
+        /// The file.
+        path: PathBuf,
+        /// Which pages disagree (never the names).
+        detail: String,
+    },
     /// A dictionary file given with `--dict` is malformed.
     #[error("{path}:{line}: {detail}")]
     Dictionary {
+        /// The table.
         path: PathBuf,
+        /// 1-based line number.
         line: usize,
+        /// What is wrong with the row.
         detail: String,
     },
     /// Writing an output failed.
     #[error("{path}: cannot write output: {source}")]
     Write {
+        /// Where the output was going.
         path: PathBuf,
+        /// What the system said.
         #[source]
         source: std::io::Error,
     },

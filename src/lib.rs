@@ -2,12 +2,28 @@
 //! — into FHIR R4 bundles of coded allergies, medications and conditions, with every finding
 //! traceable to its page and words.
 //!
-//! The data flows one way, one module per stage:
+//! The data flows one way; each stage is a module of plain functions over plain data, and
+//! [`pipeline`] only wires them:
 //!
 //! ```text
 //! path ─► ingest ─► normalize ─► sections ─► dictionary::matcher ─► context
-//!      ─► mention ─► consolidate ─► fhir ─► (stdout | file | summary)
+//!      ─► pipeline stages (roles, terms, combinations, wrapped cells, rows + attributes)
+//!      ─► consolidate ─► Extraction ─► fhir | report::summary ─► sink
 //! ```
+//!
+//! One input end to end is one call, [`convert::convert`]: what `chart2fhir extract` and every
+//! [`batch`] job do.
+//!
+//! ```no_run
+//! use chart2fhir::convert::{self, Format, Options};
+//! let extractor = chart2fhir::Extractor::default();
+//! let options = Options { format: Format::Summary, ..Options::default() };
+//! let converted = convert::convert(&extractor, "packet.pdf".as_ref(), &options).result?;
+//! print!("{}", String::from_utf8_lossy(&converted.output.into_bytes()));
+//! # Ok::<(), chart2fhir::Error>(())
+//! ```
+//!
+//! The stages can be run one by one:
 //!
 //! ```no_run
 //! use chart2fhir::{Extractor, fhir};
@@ -19,8 +35,18 @@
 //! # Ok::<(), chart2fhir::Error>(())
 //! ```
 //!
+//! Layers, lowest first (a module uses only modules of its own layer or below):
+//! - data and tables: [`error`], [`tables`], [`dates`], [`status`], [`normalize`],
+//!   [`phrases`], [`dictionary`];
+//! - reading: [`ingest`], [`sections`], [`context`], [`patient`], [`attributes`];
+//! - findings: [`mention`], [`consolidate`], [`pipeline`], [`extraction`];
+//! - output: [`fhir`], [`report`], [`sink`];
+//! - one input, many inputs: [`convert`], [`batch`].
+//!
 //! Everything clinical that a person may want to edit is data under `dictionaries/`,
-//! compiled into the binary.
+//! compiled into the binary; [`check_shipped_tables`] loads every table (a test runs it).
+
+#![deny(missing_docs)]
 
 pub mod attributes;
 pub mod batch;

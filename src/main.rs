@@ -111,7 +111,8 @@ fails alone. Exit status: 0 all written or skipped, 1 some failed, 2 usage error
 
 Past one machine: give each task its own shard (--shard INDEX/COUNT, e.g. an indexed batch
 job's completion index) or pipe paths in (--manifest -) and read outcomes from stdout
-(--print-results), e.g. from Spark's RDD.pipe().";
+(--print-results), e.g. from Spark's RDD.pipe(); processes that share one --out each give
+their own --log. spark/chart2fhir_spark.py runs the whole job on Spark this way.";
 
 impl From<BundleArg> for BundleKind {
     fn from(b: BundleArg) -> BundleKind {
@@ -215,6 +216,10 @@ struct BatchArgs {
     /// Print each input's outcome as a JSON line on standard output.
     #[arg(long)]
     print_results: bool,
+    /// Write the outcome log here instead of <OUT>/manifest.ndjson (while running:
+    /// FILE.partial). Batch processes that share one --out (Spark tasks) each need their own.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
     /// No progress on stderr (the summary is still printed).
     #[arg(short, long)]
     quiet: bool,
@@ -451,6 +456,7 @@ fn batch(args: BatchArgs) -> Result<ExitCode, Failure> {
         print_results: args.print_results,
         exe: std::env::current_exe()
             .map_err(|e| Failure::Input(format!("cannot find my own executable: {e}")))?,
+        log: args.log.clone(),
     };
     let report = run::run(&opts)?;
     eprint!("{}", report.summary());

@@ -15,13 +15,18 @@ use crate::dates;
 /// Administrative gender (FHIR `Patient.gender`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Gender {
+    /// Female.
     Female,
+    /// Male.
     Male,
+    /// Other.
     Other,
+    /// Unknown.
     Unknown,
 }
 
 impl Gender {
+    /// The FHIR code.
     pub fn as_str(self) -> &'static str {
         match self {
             Gender::Female => "female",
@@ -39,6 +44,7 @@ pub struct PatientInfo {
     pub name: Option<String>,
     /// ISO date `YYYY-MM-DD`.
     pub birth_date: Option<String>,
+    /// Administrative gender.
     pub gender: Option<Gender>,
     /// Medical record number as written.
     pub mrn: Option<String>,
@@ -49,6 +55,7 @@ pub struct PatientInfo {
 }
 
 impl PatientInfo {
+    /// True when the header names no one (no name, birth date or MRN).
     pub fn is_empty(&self) -> bool {
         self.name.is_none() && self.birth_date.is_none() && self.mrn.is_none()
     }
@@ -57,6 +64,7 @@ impl PatientInfo {
 /// The patient of a whole document, and any conflict between its headers.
 #[derive(Debug, Clone, Default)]
 pub struct PatientSummary {
+    /// The patient (facts merged over the document's headers).
     pub patient: PatientInfo,
     /// Set when headers name different people; says which pages, never the names.
     pub conflict: Option<String>,

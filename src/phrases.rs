@@ -13,10 +13,13 @@ use crate::tables::{Row, Table, TableError};
 pub struct Hit<'a, T> {
     /// Span in the page text (bytes).
     pub start: usize,
+    /// End in the page text (bytes).
     pub end: usize,
     /// Span in the key.
     pub key_start: usize,
+    /// End in the key.
     pub key_end: usize,
+    /// The row's value.
     pub value: &'a T,
 }
 

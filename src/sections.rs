@@ -22,18 +22,26 @@ static SECTION_KEYWORDS_TSV: &str = include_str!("../dictionaries/section-keywor
 /// What kind of finding a section lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Finds {
+    /// An allergy list.
     Allergy,
+    /// A medication list.
     Medication,
+    /// A problem or diagnosis list.
     Condition,
 }
 
 /// What a section says about everything in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Implies {
+    /// About relatives.
     Family,
+    /// Past history.
     Historical,
+    /// Discontinued medications.
     Stopped,
+    /// Resolved problems.
     Resolved,
+    /// Completed (past, administered) medications.
     Completed,
 }
 
@@ -69,11 +77,11 @@ pub enum Extent {
 /// A section kind's policy.
 #[derive(Debug, Clone)]
 pub struct SectionKind {
-    /// Its name (`section-kinds.tsv`).
+    /// The kind's name (`allergies`, `medications`, `family_history` …).
     pub name: String,
-    /// The kind of finding a list section lists.
+    /// What it lists.
     pub finds: Option<Finds>,
-    /// What it says about everything in it.
+    /// What it implies about everything in it.
     pub implies: Option<Implies>,
     /// How its text is read.
     pub reads: Reads,
@@ -440,6 +448,7 @@ pub struct Section {
 /// Which section each stretch of each page belongs to.
 #[derive(Debug, Default)]
 pub struct SectionMap {
+    /// The section occurrences, in document order.
     pub sections: Vec<Section>,
     /// Per page: (start offset, section index or None) in increasing offset order.
     starts: Vec<Vec<(usize, Option<usize>)>>,

@@ -13,7 +13,7 @@
 //! let t = Table::parse("routes.tsv", "phrase\tcode\tdisplay\nPO\t26643006\tOral route\n")?;
 //! let codes = t.map(|row| row.get("code").map(str::to_string))?;
 //! assert_eq!(codes, ["26643006"]);
-//! let bad = Table::parse("routes.tsv", "phrase\tcode\nPO\n")?.map(|row| row.get("code"));
+//! let bad = Table::parse("routes.tsv", "phrase\tcode\nPO\n")?.map(|row| row.get("code").map(str::to_string));
 //! assert_eq!(bad.unwrap_err().to_string(), "dictionaries/routes.tsv:2: the column `code` is empty");
 //! # Ok::<(), chart2fhir::tables::TableError>(())
 //! ```

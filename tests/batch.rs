@@ -530,3 +530,78 @@ fn a_manifest_identifier_without_a_system_fails_its_input() {
         "the identifier is not repeated: {reason}"
     );
 }
+
+#[test]
+fn processes_sharing_one_output_folder_keep_their_own_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = archive(dir.path(), 2);
+    let alone = dir.path().join("alone");
+    let r = run_bounded(
+        &[
+            "batch",
+            input.to_str().unwrap(),
+            "--out",
+            alone.to_str().unwrap(),
+            "-q",
+        ],
+        Duration::from_secs(120),
+    );
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+
+    // Two processes at once on one --out, each with half the inputs (as Spark tasks are).
+    let shared = dir.path().join("shared");
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let halves = [
+        [
+            "box00/onc-referral.pdf",
+            "box00/synthea-summary.pdf",
+            "box00/onc-referral.fax.txt",
+        ],
+        [
+            "box01/onc-referral.pdf",
+            "box01/synthea-summary.pdf",
+            "box01/onc-referral.fax.txt",
+        ],
+    ];
+    let children: Vec<_> = halves
+        .iter()
+        .enumerate()
+        .map(|(i, half)| {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_chart2fhir"))
+                .args(["batch", "--manifest", "-", "--out"])
+                .arg(&shared)
+                .arg("--log")
+                .arg(logs.join(format!("task-{i}.ndjson")))
+                .args(["-q", "-j", "1", "--print-results"])
+                .current_dir(&input)
+                .env_remove("SOURCE_DATE_EPOCH")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(half.join("\n").as_bytes())
+                .unwrap();
+            child
+        })
+        .collect();
+    for (i, child) in children.into_iter().enumerate() {
+        let r = child.wait_with_output().unwrap();
+        assert_eq!(r.status.code(), Some(0));
+        let printed = String::from_utf8(r.stdout).unwrap();
+        let log = std::fs::read_to_string(logs.join(format!("task-{i}.ndjson"))).unwrap();
+        assert_eq!(printed, log, "the log holds what was printed");
+        assert_eq!(log.lines().count(), 3);
+        assert!(log.lines().all(|l| l.contains("\"written\"")));
+    }
+    assert!(!shared.join("manifest.ndjson").exists());
+    assert!(
+        outputs(&alone) == outputs(&shared),
+        "outputs differ from one process over the folder"
+    );
+}

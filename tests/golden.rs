@@ -29,22 +29,49 @@ fn check(name: &str, args: &[&str]) {
     let want =
         std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()));
     let got = String::from_utf8(out.stdout).unwrap();
-    if got != want {
-        let diff: Vec<String> = want
-            .lines()
-            .zip(got.lines())
-            .enumerate()
-            .filter(|(_, (a, b))| a != b)
-            .take(10)
-            .map(|(i, (a, b))| format!("line {}:\n  want {a}\n  got  {b}", i + 1))
-            .collect();
+    if let Some(diff) = first_difference(&want, &got) {
         panic!(
-            "{name} differs from the checked output ({} vs {} lines):\n{}",
+            "{name} differs from the checked output ({} vs {} lines); {diff}",
             want.lines().count(),
             got.lines().count(),
-            diff.join("\n")
         );
     }
+}
+
+/// Where two texts first differ: the line number, both lines (or the end of one text) and
+/// the lines just before, for orientation. `None` when they are equal.
+fn first_difference(want: &str, got: &str) -> Option<String> {
+    if want == got {
+        return None;
+    }
+    let (w, g): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
+    let i = (0..w.len().max(g.len()))
+        .find(|&i| w.get(i) != g.get(i))
+        .unwrap_or(w.len().min(g.len())); // only the final line break differs
+    let show = |l: Option<&&str>| l.map_or("(end of text)".to_string(), |l| format!("{l:?}"));
+    let context: String = w[i.saturating_sub(3)..i.min(w.len())]
+        .iter()
+        .map(|l| format!("\n  same {l:?}"))
+        .collect();
+    Some(format!(
+        "first difference at line {}:{context}\n  want {}\n  got  {}",
+        i + 1,
+        show(w.get(i)),
+        show(g.get(i))
+    ))
+}
+
+#[test]
+fn the_first_difference_is_reported_with_its_line() {
+    assert_eq!(first_difference("a\nb\n", "a\nb\n"), None);
+    let d = first_difference("a\nb\nc\nd\n", "a\nb\nx\nc\nd\n").unwrap();
+    assert!(d.starts_with("first difference at line 3:"), "{d}");
+    assert!(d.contains("want \"c\"\n  got  \"x\""), "{d}");
+    let shorter = first_difference("a\nb\n", "a\n").unwrap();
+    assert!(
+        shorter.contains("line 2:") && shorter.contains("got  (end of text)"),
+        "{shorter}"
+    );
 }
 
 #[test]

@@ -87,12 +87,14 @@ pub struct Reaction {
     pub severity: Option<String>,
     /// Page-text span.
     pub start: usize,
+    /// Page-text span: end.
     pub end: usize,
 }
 
 /// What an allergen's row says about the allergy.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AllergyAttrs {
+    /// The reactions of the row, in order.
     pub reactions: Vec<Reaction>,
     /// high | low, when the row gives a reason (anaphylaxis, "severe", "intolerance").
     pub criticality: Option<String>,

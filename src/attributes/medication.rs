@@ -17,8 +17,11 @@ use crate::tables::{self, Table, TableError};
 /// A route of administration (SNOMED CT route code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Route {
+    /// SNOMED CT route code.
     pub code: String,
+    /// Its display ("Oral route").
     pub display: String,
+    /// The words as written.
     pub written: String,
 }
 
@@ -26,8 +29,11 @@ pub struct Route {
 /// standard abbreviation code when there is one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frequency {
+    /// Administrations per period.
     pub frequency: u32,
+    /// The period, in `unit`s.
     pub period: f64,
+    /// The period's upper bound ("every 4-6 hours").
     pub period_max: Option<f64>,
     /// UCUM: h, d, wk, mo.
     pub unit: String,
@@ -35,6 +41,7 @@ pub struct Frequency {
     pub when: Option<String>,
     /// GTS abbreviation (QD, BID, TID, QID, QOD, AM, PM, Q4H …).
     pub code: Option<String>,
+    /// The words as written.
     pub written: String,
 }
 
@@ -55,8 +62,11 @@ impl Frequency {
 /// An amount with its unit as written and its UCUM code.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Amount {
+    /// The number.
     pub value: f64,
+    /// The unit as written.
     pub unit: String,
+    /// Its UCUM code.
     pub ucum: String,
 }
 
@@ -69,7 +79,9 @@ pub struct Sig {
     pub strength: Option<String>,
     /// Amount per administration (2 puffs, 1 tablet, 650 mg).
     pub dose: Option<Amount>,
+    /// Route of administration.
     pub route: Option<Route>,
+    /// How often.
     pub frequency: Option<Frequency>,
     /// As needed; the reason when written ("as needed for pain").
     pub as_needed: Option<Option<String>>,
@@ -143,13 +155,6 @@ static STRENGTH: LazyLock<Regex> = LazyLock::new(|| {
 /// True when `text` holds a drug strength ("Lisinopril 10 mg", "aspirin 81 mg").
 pub fn has_strength(text: &str) -> bool {
     STRENGTH.is_match(text)
-}
-
-/// True when `text` starts with a drug strength ("10 mg", " 0.5 MG/ML"), after at most a few
-/// marks: the words after a drug name that make it a medication line, not an allergen.
-pub fn starts_with_strength(text: &str) -> bool {
-    let rest = text.trim_start_matches(|c: char| c == ' ' || c == ':' || c == '-' || c == '\t');
-    STRENGTH.find(rest).is_some_and(|m| m.start() == 0)
 }
 
 /// An amount of a dose form ("2 puffs", "1 tab", "2.5 mL", "20 units").

@@ -63,7 +63,7 @@ pub struct StatusCell {
 }
 
 /// Where a mention's row starts: the given line start, or for label records ("Start: …", "Stop: …",
-/// "Description: <finding>") the first of the date lines just above it.
+/// `Description: <finding>`) the first of the date lines just above it.
 pub fn row_start(text: &str, line_start: usize, section_start: usize) -> usize {
     static DATE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)^\s*(start|stop|end|onset|resolved|date|effective|start date|end date|stop date|onset date|resolved date)\s*:")
@@ -99,7 +99,7 @@ pub fn row_start(text: &str, line_start: usize, section_start: usize) -> usize {
 /// (PDF), else its line and the lines that continue it (not a new date / bullet / label line,
 /// at most three). The row is cut before the next finding of the same kind and after the
 /// previous one, so "PCN (hives), sulfa (rash)" gives each allergen its own reaction. Label
-/// records ("Start: …", "Stop: …", "Description: <finding>") include their date lines above.
+/// records ("Start: …", "Stop: …", `Description: <finding>`) include their date lines above.
 pub fn row_span(
     page: &crate::ingest::Page,
     start: usize,

@@ -16,6 +16,7 @@ use crate::fhir::PatientLink;
 pub struct Job {
     /// Position in the input sequence (0-based).
     pub index: usize,
+    /// The file to read.
     pub path: PathBuf,
     /// Relative path used under the output folder (mirrors the input layout).
     pub relative: PathBuf,
@@ -56,6 +57,7 @@ struct ManifestReader {
 }
 
 impl Inputs {
+    /// Jobs from `sources` in order, files filtered by `glob` (a file named directly is always taken).
     pub fn new(sources: Vec<Source>, glob: Option<GlobMatcher>) -> Inputs {
         Inputs {
             sources: sources.into(),

@@ -30,15 +30,23 @@ pub enum Format {
 /// Settings shared by every job of a batch.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct JobOptions {
+    /// The output folder.
     pub out_dir: PathBuf,
+    /// Output shape.
     pub format: Format,
+    /// Transaction bundles (else collections).
     pub transaction: bool,
+    /// Also write negated and possible conditions.
     pub include_unasserted: bool,
+    /// Write bundles even when a document's headers name different patients.
     pub allow_multiple_patients: bool,
     /// A fixed `Provenance.recorded`; else `$SOURCE_DATE_EPOCH`, else the file's mtime.
     pub recorded: Option<String>,
+    /// Refuse inputs with more pages than this.
     pub max_pages: usize,
+    /// Refuse any PDF stream that inflates beyond this many bytes.
     pub max_stream_bytes: usize,
+    /// Refuse inputs larger than this many bytes.
     pub max_file_bytes: u64,
     /// OCR for pages without a text layer.
     pub ocr: ingest::OcrMode,
@@ -50,29 +58,41 @@ pub struct JobOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// The output was written.
     Written,
+    /// No output: the reason says why.
     Failed,
+    /// Its output was already there for the same content.
     Skipped,
 }
 
 /// One line of the batch manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
+    /// The input path.
     pub input: String,
+    /// Size in bytes, when known.
     pub size: Option<u64>,
+    /// SHA-256 of the file, hex, once read.
     pub sha256: Option<String>,
+    /// How it ended.
     pub status: Status,
     /// Why it failed or was skipped (names files and pages, never document text).
     pub reason: Option<String>,
     /// A stable label for the failure (io, empty, bad-pdf, encrypted, needs-ocr, limit, timeout, crash …).
     pub error: Option<String>,
+    /// Pages read.
     pub pages: Option<usize>,
+    /// Findings written, per kind.
     pub counts: Option<Counts>,
+    /// Where the output went.
     pub output: Option<String>,
+    /// Wall-clock time spent on it.
     pub elapsed_ms: u64,
 }
 
 impl Outcome {
+    /// A failed input's line: its label (`error`) and reason.
     pub fn failed(input: &Path, error: &str, reason: String, elapsed_ms: u64) -> Outcome {
         Outcome {
             input: input.display().to_string(),

@@ -8,28 +8,42 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// How progress is shown.
 pub enum Progress {
+    /// A progress bar on a terminal.
     Bar(ProgressBar),
+    /// A line now and then (stderr is not a terminal).
     Lines {
+        /// When the last line was printed.
         last: Instant,
+        /// How often a line is printed.
         every: Duration,
+        /// When the run started.
         started: Instant,
+        /// Inputs expected, when known.
         total: Option<u64>,
     },
+    /// Nothing (`--quiet`).
     Quiet,
 }
 
 /// Running totals for the display.
 #[derive(Debug, Default, Clone)]
 pub struct Tally {
+    /// Inputs finished.
     pub done: u64,
+    /// Inputs written.
     pub written: u64,
+    /// Inputs failed.
     pub failed: u64,
+    /// Inputs skipped (already done).
     pub skipped: u64,
+    /// Pages read.
     pub pages: u64,
+    /// Findings written.
     pub findings: u64,
 }
 
 impl Progress {
+    /// Progress for `total` inputs (when known): a bar on a terminal, a line now and then otherwise, nothing when `quiet`.
     pub fn new(total: Option<u64>, quiet: bool) -> Progress {
         if quiet {
             return Progress::Quiet;
@@ -58,6 +72,7 @@ impl Progress {
         }
     }
 
+    /// Shows the totals so far.
     pub fn update(&mut self, t: &Tally) {
         let msg = format!(
             "{} pages, {} findings, {} failed",
@@ -93,6 +108,7 @@ impl Progress {
         }
     }
 
+    /// Clears the bar at the end of the run.
     pub fn finish(&self) {
         if let Progress::Bar(bar) = self {
             bar.finish_and_clear();

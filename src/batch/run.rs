@@ -1,7 +1,9 @@
 //! The batch run: inputs stream to N workers; every input ends as written, failed (with the
 //! reason) or skipped (already done); outcomes are logged in input order to
 //! `<out>/manifest.ndjson.partial` as they complete and renamed to `<out>/manifest.ndjson` at
-//! the end, so a killed run leaves a readable log and a re-run skips what is complete.
+//! the end, so a killed run leaves a readable log and a re-run skips what is complete
+//! (`--log FILE` puts the log elsewhere: one per process when several share one output
+//! folder).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -37,14 +39,23 @@ pub enum Isolation {
 /// Settings of a batch run.
 #[derive(Debug, Clone)]
 pub struct BatchOptions {
+    /// Files, folders and manifests to read.
     pub sources: Vec<Source>,
+    /// Only files whose name or path matches this glob.
     pub glob: Option<String>,
+    /// Settings of every job.
     pub job: JobOptions,
+    /// Inputs read at the same time.
     pub workers: usize,
+    /// Where inputs are read.
     pub isolation: Isolation,
+    /// A job that shows no progress for this long fails (timeout).
     pub file_timeout: Duration,
+    /// Address-space limit of each worker process, in MiB (0: none).
     pub max_memory_mb: u64,
+    /// Site term tables (`--dict`).
     pub dicts: Vec<PathBuf>,
+    /// No progress display.
     pub quiet: bool,
     /// Take only inputs whose position modulo `count` is `index` (one shard of a larger job).
     pub shard: Option<(usize, usize)>,
@@ -54,16 +65,23 @@ pub struct BatchOptions {
     pub print_results: bool,
     /// The `chart2fhir` executable that worker processes run.
     pub exe: PathBuf,
+    /// Where the outcome log goes (default `<out>/manifest.ndjson`). Batch processes that
+    /// share one output folder (Spark tasks) each need their own.
+    pub log: Option<PathBuf>,
 }
 
 /// What a batch run did.
 #[derive(Debug, Default)]
 pub struct BatchReport {
+    /// Inputs per outcome, pages, findings.
     pub tally: Tally,
     /// Failures per error label: (count, first few input paths).
     pub failures: BTreeMap<String, (usize, Vec<String>)>,
+    /// Problems met reading the inputs (unreadable folders, manifest lines without a path).
     pub problems: Vec<String>,
+    /// How long the run took.
     pub elapsed: Duration,
+    /// Where the manifest was written.
     pub manifest: PathBuf,
 }
 
@@ -235,8 +253,20 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
     }
     drop(tx);
 
-    let partial = out.join("manifest.ndjson.partial");
-    let manifest = out.join("manifest.ndjson");
+    let manifest = opts
+        .log
+        .clone()
+        .unwrap_or_else(|| out.join("manifest.ndjson"));
+    // A log that is not a regular file (/dev/null, a FIFO) is written to as it is: renaming
+    // over it would replace the device.
+    let special = std::fs::metadata(&manifest).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    let partial = if special {
+        manifest.clone()
+    } else {
+        let mut p = manifest.clone().into_os_string();
+        p.push(".partial");
+        PathBuf::from(p)
+    };
     let mut log = std::io::BufWriter::new(std::fs::File::create(&partial).map_err(|source| {
         Error::Write {
             path: partial.clone(),
@@ -302,10 +332,12 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
         source,
     })?;
     drop(log);
-    std::fs::rename(&partial, &manifest).map_err(|source| Error::Write {
-        path: manifest.clone(),
-        source,
-    })?;
+    if !special {
+        std::fs::rename(&partial, &manifest).map_err(|source| Error::Write {
+            path: manifest.clone(),
+            source,
+        })?;
+    }
     progress.finish();
     report.problems = std::mem::take(&mut *problems.lock().expect("lock"));
     report.elapsed = started.elapsed();

@@ -22,7 +22,9 @@ use crate::pipeline::Extractor;
 /// What a worker needs to know once.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WorkerConfig {
+    /// Settings of every job.
     pub options: JobOptions,
+    /// Site term tables to add (`--dict`).
     pub dicts: Vec<PathBuf>,
     /// Address-space limit in MiB (0: none).
     pub max_memory_mb: u64,

@@ -34,8 +34,11 @@ const NEVER: u16 = u16::MAX / 4;
 /// half-edits, and the automaton output (the term's group).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Approximate {
+    /// End of the term within the window.
     pub end: usize,
+    /// Cost in half-edits.
     pub cost: u16,
+    /// The automaton's value for the term (its group).
     pub value: u64,
 }
 

@@ -14,9 +14,11 @@ use crate::normalize::KeyText;
 pub struct TermMatch {
     /// Span in the page's key.
     pub key_start: usize,
+    /// End in the key.
     pub key_end: usize,
     /// Span in the page's text (bytes).
     pub start: usize,
+    /// End in the page text (bytes).
     pub end: usize,
     /// The rows of every table that name this term.
     pub entries: Vec<Entry>,

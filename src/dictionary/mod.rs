@@ -25,13 +25,18 @@ static TERM_FILES: &str = include_str!(concat!(env!("OUT_DIR"), "/term_files.txt
 /// What a term names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
+    /// A problem or diagnosis.
     Condition,
+    /// A drug.
     Medication,
+    /// Something a patient may be allergic to (drug class, food, environment).
     Allergen,
+    /// An allergy's manifestation.
     Reaction,
 }
 
 impl Kind {
+    /// The kind named as the tables write it.
     pub fn parse(s: &str) -> Option<Kind> {
         Some(match s {
             "condition" => Kind::Condition,
@@ -42,6 +47,7 @@ impl Kind {
         })
     }
 
+    /// The kind as the tables write it.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Condition => "condition",
@@ -61,13 +67,18 @@ impl fmt::Display for Kind {
 /// A code system, by the short name the tables use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum System {
+    /// SNOMED CT.
     Snomed,
+    /// ICD-10-CM.
     Icd10cm,
+    /// RxNorm.
     Rxnorm,
+    /// FDA UNII.
     Unii,
 }
 
 impl System {
+    /// A code system by a table's short name or its URI.
     pub fn parse(s: &str) -> Option<System> {
         Some(match s.to_ascii_lowercase().as_str() {
             "snomed" | "sct" | "http://snomed.info/sct" => System::Snomed,
@@ -78,6 +89,7 @@ impl System {
         })
     }
 
+    /// The short name the tables use.
     pub fn as_str(self) -> &'static str {
         match self {
             System::Snomed => "snomed",
@@ -111,10 +123,15 @@ impl System {
 /// One row of a term table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// The term as documents write it.
     pub term: String,
+    /// What it names.
     pub kind: Kind,
+    /// The code system.
     pub system: System,
+    /// The code.
     pub code: String,
+    /// The code system's display.
     pub display: String,
     /// medication | food | environment | biologic (allergens, medications);
     /// disorder | finding (conditions); empty otherwise.
@@ -197,7 +214,9 @@ impl Entry {
 /// A group of rows sharing one term key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
+    /// A group of the shipped tables (offset and count in the row blob).
     Builtin(u64),
+    /// A group of the `--dict` tables.
     User(usize),
 }
 

@@ -4,19 +4,20 @@
 //!
 //! The statuses each resource gets are in [`status`].
 
+mod findings;
 pub mod ids;
+pub mod resources;
 pub mod status;
 pub mod types;
 
 use crate::consolidate::Finding;
 use crate::context::Assertion;
-use crate::dictionary::System;
 use crate::extraction::Extraction;
 use crate::mention::Role;
+pub use findings::collapse_ws;
+use resources::*;
+pub use types::EXTENSION_BASE;
 use types::*;
-
-/// Base of chart2fhir's extension URLs.
-pub const EXTENSION_BASE: &str = "http://chart2fhir.org/fhir/StructureDefinition/";
 
 /// Bundle type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -37,7 +38,12 @@ pub enum PatientLink {
     /// An existing Patient, by reference (`Patient/123`).
     Reference(String),
     /// A Patient matched on the server by identifier (conditional create in a transaction).
-    Identifier { system: String, value: String },
+    Identifier {
+        /// The identifier's system (a URI).
+        system: String,
+        /// Its value.
+        value: String,
+    },
 }
 
 impl PatientLink {
@@ -68,69 +74,14 @@ impl PatientLink {
 /// How to write the bundle.
 #[derive(Debug, Clone, Default)]
 pub struct BundleOptions {
+    /// Collection or transaction.
     pub kind: BundleKind,
+    /// Who the resources are about.
     pub patient: PatientLink,
     /// Also emit negated / possible / hypothetical conditions (refuted / provisional).
     pub include_unasserted: bool,
     /// `Provenance.recorded` (an instant); deterministic by default (see the CLI).
     pub recorded: String,
-}
-
-const CLINICAL_AI: &str = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical";
-const VERIFY_AI: &str = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification";
-const CLINICAL_COND: &str = "http://terminology.hl7.org/CodeSystem/condition-clinical";
-const VERIFY_COND: &str = "http://terminology.hl7.org/CodeSystem/condition-ver-status";
-const COND_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/condition-category";
-
-fn concept(f: &Finding) -> CodeableConcept {
-    CodeableConcept {
-        coding: f
-            .codings
-            .iter()
-            .map(|c| Coding::new(c.system.uri(), &c.code, Some(&c.display)))
-            .collect(),
-        text: Some(collapse_ws(&f.text)),
-    }
-}
-
-/// Words as written, for display: "Shortness of\nbreath" → "Shortness of breath", ligatures
-/// and compatibility forms unfolded ("ﬁndings" → "findings"). Evidence keeps the page's own
-/// characters.
-pub fn collapse_ws(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    let s: String = s.nfkc().collect();
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn evidence(f: &Finding) -> Vec<Extension> {
-    let mut out: Vec<Extension> = f
-        .mentions
-        .iter()
-        .map(|m| {
-            let mut parts = vec![
-                Extension::integer("page", m.page as i64),
-                Extension::integer("start", m.char_start as i64),
-                Extension::integer("end", m.char_end as i64),
-                Extension::string("text", &m.text),
-            ];
-            if let Some((header, _)) = &m.section {
-                parts.push(Extension::string("section", header));
-            }
-            parts.push(Extension::code("assertion", m.decision.assertion.as_str()));
-            if let Some(rule) = &m.decision.rule {
-                parts.push(Extension::string("rule", rule));
-            }
-            if let Some(rule) = &m.status_rule {
-                parts.push(Extension::string("status-rule", rule));
-            }
-            parts.push(Extension::decimal("confidence", m.confidence));
-            Extension::complex(&format!("{EXTENSION_BASE}evidence"), parts)
-        })
-        .collect();
-    if let Some(c) = &f.conflict {
-        out.push(Extension::string(&format!("{EXTENSION_BASE}conflict"), c));
-    }
-    out
 }
 
 /// Whether a finding goes into the bundle.
@@ -260,18 +211,16 @@ pub fn bundle(x: &Extraction, opts: &BundleOptions) -> Bundle {
     {
         let key = f.identity();
         let resource = match f.role {
-            Role::Allergy | Role::NoKnownAllergy => Resource::AllergyIntolerance(allergy(
-                f,
-                ids.of("AllergyIntolerance", &key),
-                &patient_ref,
-            )),
-            Role::Medication => Resource::MedicationStatement(medication(
+            Role::Allergy | Role::NoKnownAllergy => Resource::AllergyIntolerance(
+                findings::allergy(f, ids.of("AllergyIntolerance", &key), &patient_ref),
+            ),
+            Role::Medication => Resource::MedicationStatement(findings::medication(
                 f,
                 ids.of("MedicationStatement", &key),
                 &patient_ref,
                 &doc_ref,
             )),
-            Role::Condition => Resource::Condition(condition(
+            Role::Condition => Resource::Condition(findings::condition(
                 f,
                 ids.of("Condition", &key),
                 &patient_ref,
@@ -397,197 +346,5 @@ fn human_name(n: &str) -> HumanName {
         text: n.to_string(),
         family,
         given,
-    }
-}
-
-fn allergy(f: &Finding, id: String, patient: &Reference) -> AllergyIntolerance {
-    let nka = f.role == Role::NoKnownAllergy;
-    let (clinical, verification) = status::allergy(f);
-    let category = if nka {
-        Vec::new()
-    } else {
-        f.category
-            .clone()
-            .or_else(|| {
-                f.codings
-                    .iter()
-                    .any(|c| c.system == System::Rxnorm)
-                    .then(|| "medication".to_string())
-            })
-            .into_iter()
-            .collect()
-    };
-    let reaction = f
-        .reactions
-        .iter()
-        .map(|r| Reaction {
-            manifestation: vec![CodeableConcept {
-                coding: {
-                    let mut seen = std::collections::BTreeSet::new();
-                    r.entries
-                        .iter()
-                        .filter(|e| seen.insert((e.system, e.code.clone())))
-                        .map(|e| Coding::new(e.system.uri(), &e.code, Some(&e.display)))
-                        .collect()
-                },
-                text: Some(collapse_ws(&r.text)),
-            }],
-            description: None,
-            severity: match r.severity.as_deref() {
-                Some("mild") => Some("mild"),
-                Some("moderate") => Some("moderate"),
-                Some("severe") => Some("severe"),
-                _ => None,
-            },
-        })
-        .collect();
-    AllergyIntolerance {
-        resource_type: "AllergyIntolerance",
-        id,
-        extension: evidence(f),
-        clinical_status: Some(status::concept(CLINICAL_AI, clinical.as_str())),
-        verification_status: status::concept(VERIFY_AI, verification.as_str()),
-        kind: match f.allergy_kind.as_deref() {
-            Some("intolerance") => Some("intolerance"),
-            Some("allergy") => Some("allergy"),
-            _ => None,
-        },
-        category,
-        criticality: match f.criticality.as_deref() {
-            Some("high") => Some("high"),
-            Some("low") => Some("low"),
-            _ => None,
-        },
-        code: concept(f),
-        patient: patient.clone(),
-        reaction,
-    }
-}
-
-fn number(v: f64) -> serde_json::Number {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        serde_json::Number::from(v as i64)
-    } else {
-        serde_json::Number::from_f64((v * 1000.0).round() / 1000.0).unwrap_or_else(|| 0.into())
-    }
-}
-
-fn dosage(sig: &crate::attributes::medication::Sig) -> Dosage {
-    let timing = sig.frequency.as_ref().map(|f| Timing {
-        repeat: Some(TimingRepeat {
-            frequency: Some(f.frequency),
-            period: Some(number(f.period)),
-            period_unit: match f.unit.as_str() {
-                "h" => Some("h"),
-                "d" => Some("d"),
-                "wk" => Some("wk"),
-                "mo" => Some("mo"),
-                _ => None,
-            },
-            when: match f.when.as_deref() {
-                Some("HS") => vec!["HS"],
-                Some("MORN") => vec!["MORN"],
-                Some("EVE") => vec!["EVE"],
-                _ => Vec::new(),
-            },
-            bounds_duration: sig.duration.as_ref().map(|d| Duration {
-                value: number(d.value),
-                unit: d.unit.clone(),
-                system: "http://unitsofmeasure.org".into(),
-                code: d.ucum.clone(),
-            }),
-        }),
-        code: f.code.as_ref().map(|c| CodeableConcept {
-            coding: vec![Coding::new(
-                "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation",
-                c,
-                None,
-            )],
-            text: Some(f.written.clone()),
-        }),
-    });
-    Dosage {
-        text: (!sig.text.is_empty()).then(|| sig.text.clone()),
-        timing,
-        as_needed_boolean: match &sig.as_needed {
-            Some(None) => Some(true),
-            _ => None,
-        },
-        as_needed_codeable_concept: match &sig.as_needed {
-            Some(Some(reason)) => Some(CodeableConcept {
-                coding: Vec::new(),
-                text: Some(reason.clone()),
-            }),
-            _ => None,
-        },
-        route: sig.route.as_ref().map(|r| CodeableConcept {
-            coding: vec![Coding::new(
-                "http://snomed.info/sct",
-                &r.code,
-                Some(&r.display),
-            )],
-            text: Some(r.written.clone()),
-        }),
-        dose_and_rate: sig
-            .dose
-            .iter()
-            .map(|d| DoseAndRate {
-                dose_quantity: Quantity {
-                    value: number(d.value),
-                    unit: d.unit.clone(),
-                    system: Some("http://unitsofmeasure.org".into()),
-                    code: Some(d.ucum.clone()),
-                },
-            })
-            .collect(),
-    }
-}
-
-fn medication(
-    f: &Finding,
-    id: String,
-    patient: &Reference,
-    doc: &Reference,
-) -> MedicationStatement {
-    let status = status::medication(f).as_str();
-    let effective_period = f.dates.first().map(|start| Period {
-        start: Some(start.clone()),
-        end: f
-            .ended
-            .then(|| f.dates.iter().max().cloned())
-            .flatten()
-            .filter(|e| e != start),
-    });
-    MedicationStatement {
-        resource_type: "MedicationStatement",
-        id,
-        extension: evidence(f),
-        status,
-        medication_codeable_concept: concept(f),
-        subject: patient.clone(),
-        effective_period,
-        derived_from: vec![doc.clone()],
-        dosage: f.sigs.iter().map(dosage).collect(),
-    }
-}
-
-fn condition(f: &Finding, id: String, patient: &Reference, doc: &Reference) -> Condition {
-    let (clinical, verification) = status::condition(f);
-    Condition {
-        resource_type: "Condition",
-        id,
-        extension: evidence(f),
-        clinical_status: Some(status::concept(CLINICAL_COND, clinical.as_str())),
-        verification_status: status::concept(VERIFY_COND, verification.as_str()),
-        category: vec![CodeableConcept::code(
-            COND_CATEGORY,
-            "problem-list-item",
-            "Problem List Item",
-        )],
-        code: concept(f),
-        subject: patient.clone(),
-        evidence: vec![ConditionEvidence {
-            detail: vec![doc.clone()],
-        }],
     }
 }

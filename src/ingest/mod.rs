@@ -4,151 +4,27 @@
 //! split into pages on form feeds ([`text`]). Every later stage works on these pages, so every
 //! finding can say on which page it stands.
 
+mod document;
 pub mod ocr;
 pub mod pdf;
 pub mod rules;
 pub mod text;
 
-use std::path::{Path, PathBuf};
+pub(crate) use document::hex;
+pub use document::{Document, IngestOptions, OcrMode, PROGRESS, Page, PageOrigin, SourceInfo};
 
-use base64::Engine;
+use std::path::Path;
+
 use sha1::Digest;
 
 use crate::error::{Error, Result};
 
-/// Where the words of a page came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PageOrigin {
-    /// The PDF's own text layer.
-    TextLayer,
-    /// A text record (fax OCR output or a plain text export).
-    TextRecord,
-    /// Text recognised from the page image by OCR.
-    Ocr,
-}
-
-/// One page of text.
-#[derive(Debug, Clone)]
-pub struct Page {
-    /// 1-based page number in the source file.
-    pub number: u32,
-    /// The page's text as extracted. Lines end with `\n`; table cells that sit side by side
-    /// are separated by `\t`. Evidence spans are offsets into this string.
-    pub text: String,
-    /// How the text was obtained.
-    pub origin: PageOrigin,
-    /// Byte offsets where table rows start, when the layout tells them (PDF text layers):
-    /// a row may span several lines when its cells wrap. Empty: every line is a row.
-    pub rows: Vec<usize>,
-}
-
-impl Page {
-    /// The span of the row (or line) around byte `offset`.
-    pub fn row_at(&self, offset: usize) -> (usize, usize) {
-        let line_start = self.text[..offset.min(self.text.len())]
-            .rfind('\n')
-            .map_or(0, |p| p + 1);
-        let line_end = self.text[offset.min(self.text.len())..]
-            .find('\n')
-            .map_or(self.text.len(), |p| offset + p);
-        if self.rows.is_empty() {
-            return (line_start, line_end);
-        }
-        let i = self.rows.partition_point(|&s| s <= offset);
-        let start = i.checked_sub(1).map_or(0, |j| self.rows[j]);
-        let end = self.rows.get(i).map_or(self.text.len(), |&e| e);
-        let end = self.text[..end]
-            .trim_end_matches(['\n', '\t', ' '])
-            .len()
-            .max(line_end.min(end));
-        (start.min(line_start), end)
-    }
-}
-
-/// Facts about the input file itself, for the DocumentReference and the batch manifest.
-#[derive(Debug, Clone)]
-pub struct SourceInfo {
-    /// The path as given.
-    pub path: PathBuf,
-    /// The file name (no folders), used as the attachment title.
-    pub file_name: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// SHA-1 of the bytes (FHIR `Attachment.hash` is a base64 SHA-1).
-    pub sha1: [u8; 20],
-    /// SHA-256 of the bytes (batch manifests, resume).
-    pub sha256: [u8; 32],
-    /// MIME type: `application/pdf` or `text/plain`.
-    pub content_type: &'static str,
-    /// Last modification time, seconds since the Unix epoch, when the file system tells it.
-    pub modified: Option<i64>,
-}
-
-impl SourceInfo {
-    /// Base64 of the SHA-1, as FHIR `Attachment.hash` wants it.
-    pub fn sha1_base64(&self) -> String {
-        base64::engine::general_purpose::STANDARD.encode(self.sha1)
-    }
-
-    /// Lowercase hex of the SHA-256.
-    pub fn sha256_hex(&self) -> String {
-        hex(&self.sha256)
-    }
-}
-
-/// A source file read into pages.
-#[derive(Debug, Clone)]
-pub struct Document {
-    pub source: SourceInfo,
-    pub pages: Vec<Page>,
-}
-
-/// Limits and switches for reading inputs.
-#[derive(Debug, Clone)]
-pub struct IngestOptions {
-    /// Refuse files with more pages than this.
-    pub max_pages: usize,
-    /// Refuse any PDF stream that inflates beyond this many bytes.
-    pub max_stream_bytes: usize,
-    /// Refuse input files larger than this many bytes.
-    pub max_file_bytes: u64,
-    /// Whether pages without a text layer are read by OCR.
-    pub ocr: OcrMode,
-    /// Pages read by OCR at the same time (one Tesseract process each).
-    pub ocr_threads: usize,
-}
-
-/// When to run OCR.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum OcrMode {
-    /// Pages without a text layer are OCR'd when Tesseract is installed; without it they are
-    /// a clear error naming what to install.
-    #[default]
-    Auto,
-    /// Never: pages without a text layer are an error.
-    Never,
-}
-
-impl Default for IngestOptions {
-    fn default() -> Self {
-        IngestOptions {
-            max_pages: 2_000,
-            max_stream_bytes: 64 * 1024 * 1024,
-            max_file_bytes: 512 * 1024 * 1024,
-            ocr: OcrMode::Auto,
-            ocr_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        }
-    }
-}
-
-/// Pages read so far by slow stages (OCR), for watchdogs: a worker that makes progress is
-/// alive however long its input takes.
-pub static PROGRESS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
 /// What kind of input a file is, decided from its bytes (not its name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputKind {
+    /// A PDF.
     Pdf,
+    /// A fax / OCR text record.
     Text,
 }
 
@@ -241,8 +117,4 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Result<InputKind> {
         return Err(unknown("the file holds no words"));
     }
     Ok(InputKind::Text)
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -14,9 +14,13 @@ const SKEW: usize = 2;
 /// A greyscale image (one byte per pixel).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gray {
+    /// Width in pixels.
     pub width: usize,
+    /// Height in pixels.
     pub height: usize,
+    /// The value of white.
     pub maxval: u8,
+    /// Pixels, row by row.
     pub pixels: Vec<u8>,
 }
 

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{IngestOptions, Page, PageOrigin};
+use super::document::{IngestOptions, Page, PageOrigin};
 use crate::error::{Error, Result};
 
 /// Splits a UTF-8 text record into pages.

@@ -22,8 +22,11 @@ const EDIT: u16 = 2;
 /// A word the corrector changed: key span (in the corrected key) and confidence.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Change {
+    /// Start in the key.
     pub start: usize,
+    /// End in the key.
     pub end: usize,
+    /// How sure the correction is.
     pub confidence: f32,
 }
 

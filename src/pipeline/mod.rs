@@ -16,6 +16,7 @@
 //! finding, [`crate::attributes`]; grouping into findings, [`crate::consolidate`].
 
 mod combinations;
+mod page;
 mod roles;
 mod rows;
 mod terms;
@@ -26,14 +27,15 @@ use crate::context::ContextRules;
 use crate::dictionary::Dictionary;
 use crate::dictionary::matcher::{find_terms, find_terms_approximately};
 use crate::extraction::Extraction;
-use crate::ingest::{Document, Page, PageOrigin};
+use crate::ingest::{Document, PageOrigin};
 use crate::mention::Mention;
 use crate::normalize::KeyText;
 use crate::normalize::furniture;
-use crate::normalize::ocr::{Change, Corrector, DocumentWords};
+use crate::normalize::ocr::{Corrector, DocumentWords};
 use crate::patient;
 use crate::sections::{SectionMap, SectionRules};
 
+use page::PageView;
 use roles::SectionPolicy;
 
 /// Extraction settings and the rules, built once and shared by all workers.
@@ -47,35 +49,6 @@ pub struct Extractor {
     pub context: ContextRules,
     /// Corrects misread words of OCR'd pages toward the vocabulary.
     pub corrector: Corrector,
-}
-
-/// One page as the stages see it.
-pub(crate) struct PageView<'a> {
-    /// Index of the page in the document.
-    pub index: usize,
-    /// The page.
-    pub page: &'a Page,
-    /// Its text.
-    pub text: &'a str,
-    /// Its key (see [`KeyText`]).
-    pub key: &'a KeyText,
-    /// The key terms are matched on: on OCR'd pages, with misread words corrected.
-    pub match_key: KeyText,
-    /// Where `match_key` differs from `key`.
-    pub changes: Vec<Change>,
-    /// Read by OCR (not from a text layer).
-    pub ocr: bool,
-    /// Spans of page furniture (fax banners, counters, running headers).
-    pub furniture: &'a [(usize, usize)],
-}
-
-impl PageView<'_> {
-    /// True when `start..end` lies in page furniture.
-    pub fn in_furniture(&self, start: usize, end: usize) -> bool {
-        self.furniture
-            .iter()
-            .any(|&(fs, fe)| fs <= start && end <= fe)
-    }
 }
 
 impl Extractor {

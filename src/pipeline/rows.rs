@@ -10,7 +10,7 @@ use crate::attributes;
 use crate::mention::{Mention, Role};
 use crate::status::{Applies, Status};
 
-use super::PageView;
+use super::page::PageView;
 use super::roles::{ReactionTerm, SectionPolicy};
 
 /// Sections (by occurrence) whose table has an end-date column, carried over page breaks.

@@ -20,7 +20,7 @@ use crate::normalize::KeyText;
 use crate::sections::{Finds, Reads};
 use crate::status::Status;
 
-use super::PageView;
+use super::page::PageView;
 use super::roles::{self, Candidate, Place, ReactionTerm, SectionPolicy};
 
 /// Confidence of a term read approximately, from its cost in half-edits.

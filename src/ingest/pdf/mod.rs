@@ -1,7 +1,8 @@
 //! PDFs: lopdf reads the structure (with its bounds on decompression), decrypts files that
-//! open with an empty password, and hands each page's content stream to [`layout`], which
-//! places the glyphs and writes the page's text.
+//! open with an empty password, and runs each page's content stream ([`content`]) to place its
+//! glyphs, which [`layout`] writes out as the page's text.
 
+pub mod content;
 mod fonts;
 pub mod layout;
 mod lexer;
@@ -10,7 +11,7 @@ use std::path::Path;
 
 use lopdf::{Document as PdfDocument, LoadOptions};
 
-use super::{IngestOptions, OcrMode, Page, PageOrigin};
+use super::document::{IngestOptions, OcrMode, PROGRESS, Page, PageOrigin};
 use crate::error::{Error, Result};
 
 /// Why a page gave no text.
@@ -26,10 +27,13 @@ pub enum Blank {
 /// A page as read from the PDF, before OCR decides about pages without text.
 #[derive(Debug)]
 pub struct RawPage {
+    /// 1-based page number.
     pub number: u32,
+    /// The page text, laid out from the glyph positions.
     pub text: String,
     /// Where table rows start (see [`layout::assemble_rows`]).
     pub rows: Vec<usize>,
+    /// Why the page has no text, when it has none.
     pub blank: Option<Blank>,
     /// Resolution of the page's images, for OCR.
     pub image_dpi: Option<f32>,
@@ -104,16 +108,16 @@ pub fn read_raw_pages(
             ),
         });
     }
-    let limits = layout::Limits {
+    let limits = content::Limits {
         max_stream_bytes: options.max_stream_bytes,
         max_glyphs: 400_000,
         max_form_depth: 12,
         max_ops: 2_000_000,
     };
-    let mut cache = layout::FontCache::default();
+    let mut cache = content::FontCache::default();
     let mut out = Vec::with_capacity(pages.len());
     for (number, id) in pages {
-        let content = layout::Interpreter::new(doc, limits, &mut cache)
+        let content = content::Interpreter::new(doc, limits, &mut cache)
             .run_page(id)
             .map_err(|detail| {
                 if detail.contains("limit") || detail.contains("more than") {
@@ -260,7 +264,7 @@ fn ocr_pages(
                         break;
                     };
                     let r = engine.page(file, page, dpi.get(&page).copied().flatten());
-                    super::PROGRESS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    PROGRESS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let failed = r.is_err();
                     results.lock().expect("lock").push((page, r));
                     if failed {
