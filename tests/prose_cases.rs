@@ -263,11 +263,37 @@ fn prose_cases() {
         }
     }
     assert!(total >= 150, "{total} cases");
+    // Rows whose note starts with "pending #N:" wait for the issue named (a vocabulary entry,
+    // an allergy class): they are reported, and may fail; every other row must pass, and a
+    // pending row that passes must lose its mark (so the list only shrinks).
+    let (pending, plain): (Vec<&String>, Vec<&String>) =
+        failures.iter().partition(|f| f.contains("— pending #"));
+    println!(
+        "{} pending readings fail:\n{}",
+        pending.len(),
+        pending
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     assert!(
-        failures.is_empty(),
+        plain.is_empty(),
         "{} of {} case readings fail:\n{}",
-        failures.len(),
+        plain.len(),
         total * 2,
-        failures.join("\n")
+        plain
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let marked = table.lines().filter(|l| l.contains("\tpending #")).count();
+    let failing_rows: std::collections::BTreeSet<&str> =
+        pending.iter().filter_map(|f| f.split(' ').nth(1)).collect();
+    assert_eq!(
+        failing_rows.len(),
+        marked,
+        "a pending row passes now: remove its 'pending' mark"
     );
 }

@@ -54,22 +54,17 @@ fn split_lists(
     };
     let mut out = Vec::with_capacity(found.len());
     for m in found {
-        let split = (m.cost == 0)
-            .then(|| {
-                (m.key_start + 1..m.key_end.saturating_sub(1)).find_map(|p| {
-                    if bytes[p] != b' ' {
-                        return None;
-                    }
-                    let (gap_start, _) = key.source_span(p - 1, p);
-                    let (gap_end, _) = key.source_span(p + 1, p + 2);
-                    let gap = &text[gap_start..gap_end];
-                    if !gap.contains([',', '\n']) {
-                        return None;
-                    }
-                    Some((exact(m.key_start, p)?, exact(p + 1, m.key_end)?))
-                })
-            })
-            .flatten();
+        let split = (m.key_start + 1..m.key_end.saturating_sub(1)).find_map(|p| {
+            if bytes[p] != b' ' {
+                return None;
+            }
+            let (gap_start, _) = key.source_span(p - 1, p);
+            let (gap_end, _) = key.source_span(p + 1, p + 2);
+            if !text[gap_start..gap_end].contains([',', '\n']) {
+                return None;
+            }
+            Some((exact(m.key_start, p)?, exact(p + 1, m.key_end)?))
+        });
         match split {
             Some((a, b)) => {
                 out.push(a);

@@ -165,7 +165,13 @@ fn wrapped_term(
         if entries.is_empty() {
             continue;
         }
-        return Some((cont + (e - head.len() - 1), entries, cost));
+        let end = cont + (e - head.len() - 1);
+        // The next line is a finding of its own, whole: a list ("Nausea" / "Vomiting"), not
+        // a wrapped cell.
+        if mentions.iter().any(|m| m.start == cont && m.end == end) {
+            return None;
+        }
+        return Some((end, entries, cost));
     }
     None
 }
