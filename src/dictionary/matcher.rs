@@ -101,23 +101,7 @@ fn find(
         if start < resume {
             continue;
         }
-        candidates.clear();
-        dict.prefixes(bytes, start, &mut candidates);
-        candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
-        let mut exact = None;
-        let mut i = 0;
-        while i < candidates.len() {
-            let end = candidates[i].0;
-            let mut entries = Vec::new();
-            while i < candidates.len() && candidates[i].0 == end {
-                entries.extend(dict.entries(candidates[i].1));
-                i += 1;
-            }
-            if let Some(m) = term_match(text, key, start, end, entries, 0) {
-                exact = Some(m);
-                break;
-            }
-        }
+        let exact = longest_exact(dict, text, key, start, &mut candidates);
         let close = approximate
             .filter(|wanted| wanted(key.source_span(start, start + 1).0))
             .and_then(|_| {
@@ -143,6 +127,18 @@ fn find(
                 })
             })
             .filter(|&(end, _, _)| exact.as_ref().is_none_or(|m| end > m.key_end))
+            // A close term that ends inside a term written exactly ("history of alcohol use"
+            // read as "History of alcohol abuse" in "history of alcohol use disorder") has
+            // taken the wrong words: the exact term is what is written.
+            .filter(|&(end, _, _)| {
+                !key.word_starts()
+                    .skip_while(|&w| w <= start)
+                    .take_while(|&w| w < end)
+                    .any(|w| {
+                        longest_exact(dict, text, key, w, &mut Vec::new())
+                            .is_some_and(|m| m.key_end > end)
+                    })
+            })
             .and_then(|(end, cost, group)| {
                 // Abbreviations are matched as written, never approximately.
                 let entries = dict.entries(group);
@@ -155,6 +151,32 @@ fn find(
         }
     }
     found
+}
+
+/// The longest term written exactly at the key offset `start`, if any.
+fn longest_exact(
+    dict: &Dictionary,
+    text: &str,
+    key: &KeyText,
+    start: usize,
+    candidates: &mut Vec<(usize, Group)>,
+) -> Option<TermMatch> {
+    candidates.clear();
+    dict.prefixes(key.key.as_bytes(), start, candidates);
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
+    let mut i = 0;
+    while i < candidates.len() {
+        let end = candidates[i].0;
+        let mut entries = Vec::new();
+        while i < candidates.len() && candidates[i].0 == end {
+            entries.extend(dict.entries(candidates[i].1));
+            i += 1;
+        }
+        if let Some(m) = term_match(text, key, start, end, entries, 0) {
+            return Some(m);
+        }
+    }
+    None
 }
 
 /// The match of the key span `start..end` with the rows that pass their filters, if any.
@@ -359,6 +381,38 @@ Sjögren's syndrome\tcondition\tsnomed\t83901003\tSjogren's syndrome\tdisorder\t
                 .collect();
             assert_eq!(got, want, "case {:?}", case.name);
         }
+    }
+
+    #[test]
+    fn a_close_term_does_not_cut_an_exact_one() {
+        let d = dict(
+            "History of alcohol abuse\tcondition\tsnomed\t371434005\tHistory of alcohol abuse\tfinding\t\n\
+             Alcohol use disorder\tcondition\tsnomed\t66590003\tAlcohol dependence\tdisorder\t\n\
+             Penicillin allergy\tcondition\tsnomed\t91936005\tAllergy to penicillin\tfinding\t\n",
+        );
+        let approx = |text: &str| {
+            let key = KeyText::new(text);
+            find_terms_approximately(&d, text, &key, &|_| true)
+                .into_iter()
+                .map(|m| (text[m.start..m.end].to_string(), m.entries[0].code.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            approx("history of alcohol use disorder, in remission"),
+            [("alcohol use disorder".to_string(), "66590003".to_string())]
+        );
+        // A close term that ends where it should is still taken.
+        assert_eq!(
+            approx("history of alcohol abuze"),
+            [(
+                "history of alcohol abuze".to_string(),
+                "371434005".to_string()
+            )]
+        );
+        assert_eq!(
+            approx("Penici11in allergy"),
+            [("Penici11in allergy".to_string(), "91936005".to_string())]
+        );
     }
 
     #[test]

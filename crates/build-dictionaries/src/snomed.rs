@@ -340,22 +340,72 @@ impl Gps {
                 }
                 _ => continue,
             };
+            let tie = code.parse().unwrap_or(u64::MAX);
+            let row = |term: String| Row {
+                term,
+                kind: "condition".into(),
+                system: "snomed".into(),
+                code: code.clone(),
+                display: c.term.clone(),
+                category: category.into(),
+                flags: Flags::default(),
+            };
             out.push(Cand::derived(
                 FILE_COND_SNOMED,
-                Row {
-                    term: c.term.clone(),
-                    kind: "condition".into(),
-                    system: "snomed".into(),
-                    code: code.clone(),
-                    display: c.term.clone(),
-                    category: category.into(),
-                    flags: Flags::default(),
-                },
-                [1, 0, tag_rank, code.parse().unwrap_or(u64::MAX)],
+                row(c.term.clone()),
+                [1, 0, tag_rank, tie],
             ));
+            for variant in note_wordings(&c.term) {
+                out.push(Cand::derived(
+                    FILE_COND_SNOMED,
+                    row(variant),
+                    [1, 1, tag_rank, tie],
+                ));
+            }
         }
         out
     }
+}
+
+/// Wordings notes use where the GPS names a disorder in its own systematic way, each ranked
+/// below the GPS term itself (so a concept whose own term is the wording wins it):
+/// - "X due to diabetes mellitus" → "Diabetic X" ("Ketoacidosis due to diabetes mellitus" →
+///   "Diabetic ketoacidosis", "Gastroparesis due to diabetes mellitus" → "Diabetic
+///   gastroparesis"); only the type-less wording, whose concept is the one a note without a
+///   type means, and not "At risk of …" records;
+/// - "gastrointestinal" → "GI" ("Upper gastrointestinal hemorrhage" → "Upper GI hemorrhage").
+pub fn note_wordings(term: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(x) = term.strip_suffix(" due to diabetes mellitus")
+        && !x.to_lowercase().starts_with("at risk")
+        && !x.is_empty()
+    {
+        let mut chars = x.chars();
+        let first = chars.next().expect("not empty");
+        out.push(format!(
+            "Diabetic {}{}",
+            first.to_lowercase(),
+            chars.as_str()
+        ));
+    }
+    let words: Vec<&str> = term.split(' ').collect();
+    if words
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case("gastrointestinal"))
+    {
+        let gi: Vec<&str> = words
+            .iter()
+            .map(|w| {
+                if w.eq_ignore_ascii_case("gastrointestinal") {
+                    "GI"
+                } else {
+                    w
+                }
+            })
+            .collect();
+        out.push(gi.join(" "));
+    }
+    out
 }
 
 /// The compiled social-finding patterns.
@@ -413,6 +463,21 @@ mod tests {
             assert!(!is_social(t), "{t}");
         }
         assert_eq!(strip_semantic_tag("Latex (substance)"), "Latex");
+        assert_eq!(
+            note_wordings("Ketoacidosis due to diabetes mellitus"),
+            ["Diabetic ketoacidosis"]
+        );
+        assert_eq!(
+            note_wordings("Upper gastrointestinal hemorrhage"),
+            ["Upper GI hemorrhage"]
+        );
+        assert_eq!(
+            note_wordings("Gastrointestinal hemorrhage"),
+            ["GI hemorrhage"]
+        );
+        assert!(note_wordings("Ketoacidosis due to type 1 diabetes mellitus").is_empty());
+        assert!(note_wordings("At risk of ulcer of foot due to diabetes mellitus").is_empty());
+        assert!(note_wordings("Hypertension").is_empty());
         assert_eq!(
             strip_semantic_tag("Severe [Duchenne] (x-linked)"),
             "Severe [Duchenne] (x-linked)"
