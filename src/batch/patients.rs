@@ -1,7 +1,8 @@
 //! One patient across documents: after a batch, outputs whose Patients have the same name
 //! and birth date share one Patient id (a PDF and its fax copy, two letters about the same
 //! person). The MRN may differ by OCR misreading ("136" / "I36", a truncated or missing
-//! value) but not wholly; different birth dates are never joined. The joined outputs are
+//! value) but not wholly; different birth dates, and different sexes when both documents
+//! give one, are never joined. The joined outputs are
 //! rewritten in place with the shared id, and each joined input's manifest line says with
 //! which inputs and why (never the name, date or MRN themselves).
 //!
@@ -39,6 +40,7 @@ struct Found {
     name: String,
     birth: String,
     mrn: Option<String>,
+    gender: Option<String>,
 }
 
 /// An MRN folded for comparison: lowercase letters and digits, the characters OCR confuses
@@ -139,8 +141,13 @@ fn found(at: usize, o: &Outcome, format: Format) -> Option<Found> {
             .and_then(|i| i["value"].as_str())
             .map(str::to_string)
     });
+    let gender = p["gender"]
+        .as_str()
+        .filter(|g| *g != "unknown")
+        .map(str::to_string);
     Some(Found {
         at,
+        gender,
         input: o.input.clone(),
         output,
         id: p["id"].as_str()?.to_string(),
@@ -210,7 +217,7 @@ pub fn join(outcomes: &mut [Outcome], format: Format) -> Result<usize> {
                     same_person(
                         (&mn, &mb, mm.as_deref()),
                         (&o.name, &o.birth, o.mrn.as_deref()),
-                    )
+                    ) && (m.gender.is_none() || o.gender.is_none() || m.gender == o.gender)
                 })
             });
             match fits {
