@@ -57,6 +57,17 @@ pub struct JobOptions {
     pub ocr_threads: usize,
 }
 
+/// What a manifest line says about a joined patient (see [`super::patients`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientJoin {
+    /// The shared Patient id.
+    pub id: String,
+    /// The other inputs whose Patient is this one.
+    pub joined_with: Vec<String>,
+    /// Why (which facts agreed; never their values).
+    pub why: String,
+}
+
 /// How one input ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -95,7 +106,7 @@ pub struct Outcome {
     /// Its Patient is another input's too (see [`super::patients`]): the shared id, the
     /// other inputs and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub patient: Option<super::patients::PatientJoin>,
+    pub patient: Option<PatientJoin>,
 }
 
 impl Outcome {

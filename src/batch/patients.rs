@@ -12,23 +12,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
+pub use super::job::PatientJoin;
 use super::job::{Format, Outcome, Status};
 use crate::error::Result;
 use crate::fhir::ids;
 use crate::sink::write_atomic;
-
-/// What a manifest line says about a joined patient.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PatientJoin {
-    /// The shared Patient id.
-    pub id: String,
-    /// The other inputs whose Patient is this one.
-    pub joined_with: Vec<String>,
-    /// Why (which facts agreed; never their values).
-    pub why: String,
-}
 
 /// The patient facts of one output, as written in its Patient resource.
 #[derive(Debug, Clone)]

@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::consolidate::Finding;
 
+use super::ids;
 use super::resources::*;
 use super::status::MedicationStatus;
 use super::types::*;
-use super::{EXTENSION_BASE, ids};
 
 /// Base of the US Core 7.0.0 profile URLs.
 pub const PROFILE_BASE: &str = "http://hl7.org/fhir/us/core/StructureDefinition/";
