@@ -42,6 +42,8 @@ pub struct Options {
     /// `Provenance.recorded`; `None`: `$SOURCE_DATE_EPOCH`, else the file's modification time
     /// (see [`default_recorded`]).
     pub recorded: Option<String>,
+    /// `--profile us-core`: US Core 7.0.0 shapes (see [`fhir::uscore`]); `None`: plain R4.
+    pub us_core: Option<fhir::uscore::UsCoreOptions>,
 }
 
 /// The shape of the output.
@@ -77,12 +79,16 @@ impl Output {
         }
     }
 
-    /// The output as one stream of bytes (NDJSON files one after another), for standard
-    /// output.
+    /// The output as one stream of bytes (NDJSON files one after another, without the
+    /// manifest), for standard output.
     pub fn into_bytes(self) -> Vec<u8> {
         match self {
             Output::Json(bytes) => bytes,
-            Output::Ndjson(files) => files.into_iter().flat_map(|(_, b)| b).collect(),
+            Output::Ndjson(files) => files
+                .into_iter()
+                .filter(|(name, _)| name != fhir::BULK_MANIFEST)
+                .flat_map(|(_, b)| b)
+                .collect(),
             Output::Summary(text) => text.into_bytes(),
         }
     }
@@ -141,6 +147,18 @@ pub fn convert(extractor: &Extractor, path: &Path, options: &Options) -> Convers
         }
     };
     let extraction = extractor.extract(&doc);
+    let us_core = match &options.us_core {
+        None => None,
+        Some(o) => match us_core(path, &doc, o) {
+            Ok(u) => Some(u),
+            Err(e) => {
+                return Conversion {
+                    source: None,
+                    result: Err(e),
+                };
+            }
+        },
+    };
     let source = SourceFacts {
         size: doc.source.size,
         sha256: doc.source.sha256_hex(),
@@ -149,12 +167,44 @@ pub fn convert(extractor: &Extractor, path: &Path, options: &Options) -> Convers
     drop(doc);
     Conversion {
         source: Some(source),
-        result: render(path, &extraction, options),
+        result: render(path, &extraction, options, us_core),
     }
 }
 
+/// What the US Core shapes need from the document itself: its type (from the title on its
+/// first page), and its `file:` URL or, with `--embed-document`, its bytes.
+fn us_core(
+    path: &Path,
+    doc: &ingest::Document,
+    options: &fhir::uscore::UsCoreOptions,
+) -> Result<fhir::uscore::UsCore> {
+    use base64::Engine;
+    let data = if options.embed_document {
+        let bytes = std::fs::read(path).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        Some(base64::engine::general_purpose::STANDARD.encode(bytes))
+    } else {
+        None
+    };
+    Ok(fhir::uscore::UsCore {
+        options: options.clone(),
+        document_type: fhir::uscore::document_type(
+            doc.pages.first().map_or("", |p| p.text.as_str()),
+        ),
+        url: Some(fhir::uscore::file_uri(path)),
+        data,
+    })
+}
+
 /// The output of an extraction, unless its headers name different patients.
-fn render(path: &Path, x: &Extraction, options: &Options) -> Result<Converted> {
+fn render(
+    path: &Path,
+    x: &Extraction,
+    options: &Options,
+    us_core: Option<fhir::uscore::UsCore>,
+) -> Result<Converted> {
     if let (Some(conflict), false) = (&x.patient.conflict, options.allow_multiple_patients) {
         return Err(Error::Patient {
             path: path.to_path_buf(),
@@ -171,20 +221,22 @@ fn render(path: &Path, x: &Extraction, options: &Options) -> Result<Converted> {
             options.include_unasserted,
         )),
         format => {
+            let recorded = options
+                .recorded
+                .clone()
+                .unwrap_or_else(|| default_recorded(x.document.modified));
             let bundle = fhir::bundle(
                 x,
                 &BundleOptions {
                     kind: options.bundle,
                     patient: options.patient.clone(),
                     include_unasserted: options.include_unasserted,
-                    recorded: options
-                        .recorded
-                        .clone()
-                        .unwrap_or_else(|| default_recorded(x.document.modified)),
+                    recorded: recorded.clone(),
+                    us_core,
                 },
             );
             if format == Format::Ndjson {
-                Output::Ndjson(fhir::ndjson(&bundle))
+                Output::Ndjson(fhir::ndjson(&bundle, &recorded))
             } else {
                 let mut bytes = serde_json::to_vec_pretty(&bundle).expect("bundle serializes");
                 bytes.push(b'\n');

@@ -132,6 +132,28 @@ enum FormatArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum ProfileArg {
+    /// US Core 7.0.0.
+    UsCore,
+}
+
+/// The US Core options of the flags, when `--profile us-core` is given.
+fn us_core(
+    profile: Option<ProfileArg>,
+    mrn_system: &Option<String>,
+    organization: &Option<String>,
+    embed_document: bool,
+) -> Option<chart2fhir::fhir::uscore::UsCoreOptions> {
+    profile.map(
+        |ProfileArg::UsCore| chart2fhir::fhir::uscore::UsCoreOptions {
+            mrn_system: mrn_system.clone(),
+            organization: organization.clone(),
+            embed_document,
+        },
+    )
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum OcrArg {
     /// OCR pages without a text layer when Tesseract is installed (else a clear error).
     Auto,
@@ -223,9 +245,32 @@ struct BatchArgs {
     /// No progress on stderr (the summary is still printed).
     #[arg(short, long)]
     quiet: bool,
+    /// One Patient for one person across inputs: after the run, inputs whose patients have
+    /// the same name and birth date (MRNs that differ only as OCR misreadings do; never
+    /// different birth dates) share one Patient id, said in the manifest's "patient" field.
+    /// Needs every input in this one run (not with --shard).
+    #[arg(long, conflicts_with = "shard")]
+    join_patients: bool,
     /// Provenance.recorded instant (default: $SOURCE_DATE_EPOCH, else each file's mtime).
     #[arg(long, value_name = "INSTANT")]
     recorded: Option<String>,
+    /// Shape the resources for an implementation guide: `us-core` (US Core 7.0.0:
+    /// meta.profile, narratives, MedicationRequest for medication lists, document type and
+    /// category, Provenance on behalf of an Organization). Default: plain FHIR R4.
+    #[arg(long, value_enum)]
+    profile: Option<ProfileArg>,
+    /// With --profile us-core: the identifier system (a URI) of the MRNs the documents print
+    /// (default: http://chart2fhir.org/fhir/sid/local-mrn, an MRN of an unnamed issuer).
+    #[arg(long, value_name = "URI", requires = "profile")]
+    mrn_system: Option<String>,
+    /// With --profile us-core: the Organization on whose behalf the resources are made
+    /// (Provenance.agent.onBehalfOf).
+    #[arg(long, value_name = "NAME", requires = "profile")]
+    organization: Option<String>,
+    /// With --profile us-core: put the document itself (base64) in the DocumentReference
+    /// instead of its file: URL.
+    #[arg(long, requires = "profile")]
+    embed_document: bool,
 }
 
 #[derive(Args)]
@@ -276,6 +321,23 @@ struct ExtractArgs {
     /// file's modification time, so the same file always gives the same bytes.
     #[arg(long, value_name = "INSTANT")]
     recorded: Option<String>,
+    /// Shape the resources for an implementation guide: `us-core` (US Core 7.0.0:
+    /// meta.profile, narratives, MedicationRequest for medication lists, document type and
+    /// category, Provenance on behalf of an Organization). Default: plain FHIR R4.
+    #[arg(long, value_enum)]
+    profile: Option<ProfileArg>,
+    /// With --profile us-core: the identifier system (a URI) of the MRNs the documents print
+    /// (default: http://chart2fhir.org/fhir/sid/local-mrn, an MRN of an unnamed issuer).
+    #[arg(long, value_name = "URI", requires = "profile")]
+    mrn_system: Option<String>,
+    /// With --profile us-core: the Organization on whose behalf the resources are made
+    /// (Provenance.agent.onBehalfOf).
+    #[arg(long, value_name = "NAME", requires = "profile")]
+    organization: Option<String>,
+    /// With --profile us-core: put the document itself (base64) in the DocumentReference
+    /// instead of its file: URL.
+    #[arg(long, requires = "profile")]
+    embed_document: bool,
 }
 
 fn main() -> ExitCode {
@@ -367,6 +429,12 @@ fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
         include_unasserted: args.include_unasserted,
         allow_multiple_patients: args.allow_multiple_patients,
         recorded: args.recorded,
+        us_core: us_core(
+            args.profile,
+            &args.mrn_system,
+            &args.organization,
+            args.embed_document,
+        ),
     };
     let converted = convert::convert(&extractor, &args.file, &options).result?;
     match &args.output {
@@ -436,6 +504,12 @@ fn batch(args: BatchArgs) -> Result<ExitCode, Failure> {
             include_unasserted: args.include_unasserted,
             allow_multiple_patients: args.allow_multiple_patients,
             recorded: args.recorded.clone(),
+            us_core: us_core(
+                args.profile,
+                &args.mrn_system,
+                &args.organization,
+                args.embed_document,
+            ),
             max_pages: args.max_pages,
             max_stream_bytes: args.max_stream_mb.saturating_mul(1024 * 1024),
             max_file_bytes: 512 * 1024 * 1024,
@@ -457,6 +531,7 @@ fn batch(args: BatchArgs) -> Result<ExitCode, Failure> {
         exe: std::env::current_exe()
             .map_err(|e| Failure::Input(format!("cannot find my own executable: {e}")))?,
         log: args.log.clone(),
+        join_patients: args.join_patients,
     };
     let report = run::run(&opts)?;
     eprint!("{}", report.summary());

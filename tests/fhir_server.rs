@@ -167,3 +167,36 @@ fn patient_matched_by_identifier_is_created_once() {
     let n = entries_of(&bundle, "Condition").len();
     assert_eq!(count(&base, "Condition", "subject", &id), n);
 }
+
+#[test]
+fn us_core_transaction_applies() {
+    let Some(base) = server() else {
+        return;
+    };
+    let bundle = transaction(
+        "onc-referral.pdf",
+        &[
+            "--recorded",
+            "2024-01-01T00:00:00Z",
+            "--profile",
+            "us-core",
+            "--organization",
+            "Example Clinic",
+        ],
+    );
+    let patient = entries_of(&bundle, "Patient")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    post(&base, &bundle);
+    post(&base, &bundle);
+    let meds = entries_of(&bundle, "MedicationRequest").len();
+    assert!(meds > 0);
+    assert_eq!(count(&base, "MedicationRequest", "subject", &patient), meds);
+    let org = entries_of(&bundle, "Organization")[0];
+    let back = get(
+        &base,
+        &format!("Organization/{}", org["id"].as_str().unwrap()),
+    );
+    assert_eq!(back["name"], "Example Clinic");
+}

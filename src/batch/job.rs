@@ -42,6 +42,9 @@ pub struct JobOptions {
     pub allow_multiple_patients: bool,
     /// A fixed `Provenance.recorded`; else `$SOURCE_DATE_EPOCH`, else the file's mtime.
     pub recorded: Option<String>,
+    /// `--profile us-core`: US Core 7.0.0 shapes; `None`: plain FHIR R4.
+    #[serde(default)]
+    pub us_core: Option<crate::fhir::uscore::UsCoreOptions>,
     /// Refuse inputs with more pages than this.
     pub max_pages: usize,
     /// Refuse any PDF stream that inflates beyond this many bytes.
@@ -52,6 +55,17 @@ pub struct JobOptions {
     pub ocr: ingest::OcrMode,
     /// Pages OCR'd at once within one input (1 in batch: inputs already run in parallel).
     pub ocr_threads: usize,
+}
+
+/// What a manifest line says about a joined patient (see [`super::patients`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientJoin {
+    /// The shared Patient id.
+    pub id: String,
+    /// The other inputs whose Patient is this one.
+    pub joined_with: Vec<String>,
+    /// Why (which facts agreed; never their values).
+    pub why: String,
 }
 
 /// How one input ended.
@@ -89,6 +103,10 @@ pub struct Outcome {
     pub output: Option<String>,
     /// Wall-clock time spent on it.
     pub elapsed_ms: u64,
+    /// Its Patient is another input's too (see [`super::patients`]): the shared id, the
+    /// other inputs and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patient: Option<PatientJoin>,
 }
 
 impl Outcome {
@@ -105,6 +123,7 @@ impl Outcome {
             counts: None,
             output: None,
             elapsed_ms,
+            patient: None,
         }
     }
 }
@@ -160,6 +179,7 @@ pub fn run(extractor: &Extractor, job: &Job, opts: &JobOptions) -> Outcome {
         include_unasserted: opts.include_unasserted,
         allow_multiple_patients: opts.allow_multiple_patients,
         recorded: opts.recorded.clone(),
+        us_core: opts.us_core.clone(),
     };
     let conversion = convert::convert(extractor, &job.path, &options);
     let source = conversion.source;
@@ -188,5 +208,6 @@ pub fn run(extractor: &Extractor, job: &Job, opts: &JobOptions) -> Outcome {
         counts: Some(converted.counts),
         output: Some(out.display().to_string()),
         elapsed_ms: ms(),
+        patient: None,
     }
 }

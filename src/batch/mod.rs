@@ -3,6 +3,7 @@
 
 pub mod inputs;
 pub mod job;
+pub mod patients;
 pub mod progress;
 pub mod run;
 pub mod worker;

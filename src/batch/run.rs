@@ -68,6 +68,10 @@ pub struct BatchOptions {
     /// Where the outcome log goes (default `<out>/manifest.ndjson`). Batch processes that
     /// share one output folder (Spark tasks) each need their own.
     pub log: Option<PathBuf>,
+    /// After the run, give documents about one person one Patient id (see
+    /// [`super::patients`]; `--join-patients`); only in a run that sees every input (no
+    /// `--shard`).
+    pub join_patients: bool,
 }
 
 /// What a batch run did.
@@ -83,6 +87,8 @@ pub struct BatchReport {
     pub elapsed: Duration,
     /// Where the manifest was written.
     pub manifest: PathBuf,
+    /// Inputs whose Patient was joined with another input's.
+    pub joined: usize,
 }
 
 impl BatchReport {
@@ -111,6 +117,12 @@ impl BatchReport {
         }
         for p in &self.problems {
             s.push_str(&format!("  problem: {p}\n"));
+        }
+        if self.joined > 0 {
+            s.push_str(&format!(
+                "  {} inputs share their Patient with another input (see \"patient\" in the manifest)\n",
+                self.joined
+            ));
         }
         s.push_str(&format!("manifest: {}\n", self.manifest.display()));
         s
@@ -279,6 +291,7 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
         ..Default::default()
     };
     let mut pending: BTreeMap<usize, Outcome> = BTreeMap::new();
+    let mut all: Vec<Outcome> = Vec::new();
     let mut next = 0usize;
     let stdout = std::io::stdout();
     for (seq, _job, outcome) in rx {
@@ -319,6 +332,7 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
             if let Some(c) = &o.counts {
                 t.findings += (c.allergies + c.medications + c.conditions) as u64;
             }
+            all.push(o);
         }
         // Flush often enough that a killed run leaves an up-to-date log.
         log.flush().ok();
@@ -338,10 +352,68 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
             source,
         })?;
     }
+    if opts.join_patients && opts.shard.is_none() {
+        report.joined = super::patients::join(&mut all, opts.job.format)?;
+        if report.joined > 0 && !special {
+            let mut lines = Vec::new();
+            for o in &all {
+                lines.extend_from_slice(
+                    serde_json::to_string(o)
+                        .expect("outcome serializes")
+                        .as_bytes(),
+                );
+                lines.push(b'\n');
+            }
+            crate::sink::write_atomic(&manifest, &lines)?;
+        }
+    }
+    if opts.job.format == Format::Ndjson && opts.shard.is_none() && opts.log.is_none() {
+        bulk_manifest(out, &all, opts.job.recorded.as_deref())?;
+    }
     progress.finish();
     report.problems = std::mem::take(&mut *problems.lock().expect("lock"));
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// `<out>/manifest.json`: one Bulk Data manifest over the NDJSON folders of every input
+/// written (or already there) in this run, urls relative to `<out>`, so the whole folder
+/// can be `$import`ed at once. Written by a run that owns the folder (no `--shard`, no
+/// `--log`: processes sharing one folder would overwrite each other's).
+fn bulk_manifest(out: &Path, outcomes: &[Outcome], recorded: Option<&str>) -> Result<()> {
+    use crate::fhir::{BULK_MANIFEST, BulkManifest, BulkOutput};
+    let mut output: Vec<BulkOutput> = Vec::new();
+    let mut times: Vec<String> = Vec::new();
+    for o in outcomes {
+        let Some(dir) = o.output.as_deref().map(PathBuf::from) else {
+            continue;
+        };
+        let Some(m) = std::fs::read(dir.join(BULK_MANIFEST))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<BulkManifest>(&b).ok())
+        else {
+            continue;
+        };
+        let rel = dir.strip_prefix(out).unwrap_or(&dir).to_path_buf();
+        times.push(m.transaction_time.clone());
+        output.extend(m.output.into_iter().map(|f| BulkOutput {
+            url: rel.join(&f.url).to_string_lossy().into_owned(),
+            ..f
+        }));
+    }
+    let manifest = BulkManifest {
+        transaction_time: recorded
+            .map(str::to_string)
+            .or_else(|| times.into_iter().max())
+            .unwrap_or_else(|| crate::instant(0)),
+        request: "chart2fhir batch".into(),
+        requires_access_token: false,
+        output,
+        error: Vec::new(),
+    };
+    let mut bytes = serde_json::to_vec_pretty(&manifest).expect("manifest serializes");
+    bytes.push(b'\n');
+    crate::sink::write_atomic(&out.join(BULK_MANIFEST), &bytes)
 }
 
 /// An input whose output is already there for the same content (its SHA-1 is in the output's
@@ -366,7 +438,8 @@ fn already_done(job: &Job, opts: &JobOptions, force: bool) -> Option<Outcome> {
     };
     let same_kind =
         opts.format == Format::Ndjson || written.contains(&format!("\"type\": \"{kind}\""));
-    (same_content && same_kind).then(|| Outcome {
+    let same_profile = written.contains("us-core-documentreference") == opts.us_core.is_some();
+    (same_content && same_kind && same_profile).then(|| Outcome {
         input: job.path.display().to_string(),
         size: Some(bytes.len() as u64),
         sha256: Some(crate::ingest::hex(&sha2::Sha256::digest(&bytes))),
@@ -377,6 +450,7 @@ fn already_done(job: &Job, opts: &JobOptions, force: bool) -> Option<Outcome> {
         counts: None,
         output: Some(out.display().to_string()),
         elapsed_ms: 0,
+        patient: None,
     })
 }
 

@@ -71,6 +71,8 @@ pub(super) fn allergy(f: &Finding, id: String, patient: &Reference) -> AllergyIn
     AllergyIntolerance {
         resource_type: "AllergyIntolerance",
         id,
+        meta: None,
+        text: None,
         extension: evidence(f),
         clinical_status: Some(status::concept(CLINICAL_AI, clinical.as_str())),
         verification_status: status::concept(VERIFY_AI, verification.as_str()),
@@ -188,6 +190,8 @@ pub(super) fn medication(
     MedicationStatement {
         resource_type: "MedicationStatement",
         id,
+        meta: None,
+        text: None,
         extension: evidence(f),
         status,
         medication_codeable_concept: concept(f),
@@ -208,6 +212,8 @@ pub(super) fn condition(
     Condition {
         resource_type: "Condition",
         id,
+        meta: None,
+        text: None,
         extension: evidence(f),
         clinical_status: Some(status::concept(CLINICAL_COND, clinical.as_str())),
         verification_status: status::concept(VERIFY_COND, verification.as_str()),
@@ -218,6 +224,8 @@ pub(super) fn condition(
         )],
         code: concept(f),
         subject: patient.clone(),
+        onset_date_time: None,
+        abatement_date_time: None,
         evidence: vec![ConditionEvidence {
             detail: vec![doc.clone()],
         }],

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod resources;
 pub mod status;
 pub mod types;
+pub mod uscore;
 
 use crate::consolidate::Finding;
 use crate::context::Assertion;
@@ -82,6 +83,8 @@ pub struct BundleOptions {
     pub include_unasserted: bool,
     /// `Provenance.recorded` (an instant); deterministic by default (see the CLI).
     pub recorded: String,
+    /// `--profile us-core`: US Core 7.0.0 shapes (see [`uscore`]); `None`: plain FHIR R4.
+    pub us_core: Option<uscore::UsCore>,
 }
 
 /// Whether a finding goes into the bundle.
@@ -152,7 +155,9 @@ pub fn bundle(x: &Extraction, opts: &BundleOptions) -> Bundle {
             let resource = Patient {
                 resource_type: "Patient",
                 id: id.clone(),
+                text: None,
                 meta: placeholder.then(|| Meta {
+                    profile: Vec::new(),
                     tag: vec![Coding::new(
                         &format!("{EXTENSION_BASE}tag"),
                         "placeholder-patient",
@@ -182,12 +187,17 @@ pub fn bundle(x: &Extraction, opts: &BundleOptions) -> Bundle {
     entries.push(Resource::DocumentReference(DocumentReference {
         resource_type: "DocumentReference",
         id: doc_id,
+        meta: None,
+        text: None,
         extension: vec![Extension::integer(
             &format!("{EXTENSION_BASE}page-count"),
             x.page_count as i64,
         )],
         status: "current",
+        kind: None,
+        category: Vec::new(),
         subject: Some(patient_ref.clone()),
+        date: None,
         description: Some(format!(
             "Source document read by chart2fhir {}",
             env!("CARGO_PKG_VERSION")
@@ -195,6 +205,8 @@ pub fn bundle(x: &Extraction, opts: &BundleOptions) -> Bundle {
         content: vec![DocumentContent {
             attachment: Attachment {
                 content_type: x.document.content_type.to_string(),
+                data: None,
+                url: None,
                 size: x.document.size,
                 hash: x.document.sha1_base64(),
                 title: x.document.file_name.clone(),
@@ -214,18 +226,27 @@ pub fn bundle(x: &Extraction, opts: &BundleOptions) -> Bundle {
             Role::Allergy | Role::NoKnownAllergy => Resource::AllergyIntolerance(
                 findings::allergy(f, ids.of("AllergyIntolerance", &key), &patient_ref),
             ),
+            Role::Medication if opts.us_core.is_some() => {
+                Resource::MedicationRequest(uscore::medication_request(
+                    findings::medication(f, String::new(), &patient_ref, &doc_ref),
+                    status::medication(f),
+                    ids.of("MedicationRequest", &key),
+                ))
+            }
             Role::Medication => Resource::MedicationStatement(findings::medication(
                 f,
                 ids.of("MedicationStatement", &key),
                 &patient_ref,
                 &doc_ref,
             )),
-            Role::Condition => Resource::Condition(findings::condition(
-                f,
-                ids.of("Condition", &key),
-                &patient_ref,
-                &doc_ref,
-            )),
+            Role::Condition => {
+                let mut c =
+                    findings::condition(f, ids.of("Condition", &key), &patient_ref, &doc_ref);
+                if opts.us_core.is_some() {
+                    uscore::condition(&mut c, f);
+                }
+                Resource::Condition(c)
+            }
         };
         targets.push(Reference::to(&format!("urn:uuid:{}", resource.id())));
         entries.push(resource);
@@ -236,6 +257,8 @@ pub fn bundle(x: &Extraction, opts: &BundleOptions) -> Bundle {
     entries.push(Resource::Device(Device {
         resource_type: "Device",
         id: device_id.clone(),
+        meta: None,
+        text: None,
         device_name: vec![DeviceName {
             name: "chart2fhir".into(),
             kind: "manufacturer-name",
@@ -254,6 +277,8 @@ pub fn bundle(x: &Extraction, opts: &BundleOptions) -> Bundle {
         entries.push(Resource::Provenance(Provenance {
             resource_type: "Provenance",
             id: ids.of("Provenance", "extraction"),
+            meta: None,
+            text: None,
             target: targets,
             recorded: opts.recorded.clone(),
             agent: vec![ProvenanceAgent {
@@ -263,12 +288,17 @@ pub fn bundle(x: &Extraction, opts: &BundleOptions) -> Bundle {
                     "Assembler",
                 ),
                 who: Reference::to(&format!("urn:uuid:{device_id}")),
+                on_behalf_of: None,
             }],
             entity: vec![ProvenanceEntity {
                 role: "source",
                 what: doc_ref.clone(),
             }],
         }));
+    }
+
+    if let Some(us) = &opts.us_core {
+        uscore::finish(&mut entries, us, &opts.recorded);
     }
 
     let kind = opts.kind;
@@ -317,18 +347,101 @@ pub fn bundle(x: &Extraction, opts: &BundleOptions) -> Bundle {
 }
 
 /// The Bulk Data shape of a bundle: one NDJSON file per resource type (`Patient.ndjson` …),
-/// resources in bundle order, one per line.
-pub fn ndjson(bundle: &Bundle) -> Vec<(String, Vec<u8>)> {
-    let mut files: std::collections::BTreeMap<&str, Vec<u8>> = Default::default();
+/// resources in bundle order, one per line, and a Bulk Data style `manifest.json`
+/// (`output[{type, url, count}]`, urls relative to the folder). References between the
+/// resources are relative (`Patient/<id>`), not the bundle's `urn:uuid:` full URLs, so a
+/// Bulk `$import` of the folder resolves them.
+pub fn ndjson(bundle: &Bundle, transaction_time: &str) -> Vec<(String, Vec<u8>)> {
+    let local: std::collections::HashMap<String, String> = bundle
+        .entry
+        .iter()
+        .map(|e| {
+            (
+                e.full_url.clone(),
+                format!("{}/{}", e.resource.resource_type(), e.resource.id()),
+            )
+        })
+        .collect();
+    let mut files: std::collections::BTreeMap<&str, (Vec<u8>, usize)> = Default::default();
     for e in &bundle.entry {
-        let buf = files.entry(e.resource.resource_type()).or_default();
-        serde_json::to_writer(&mut *buf, &e.resource).expect("resource serializes");
+        let (buf, count) = files.entry(e.resource.resource_type()).or_default();
+        let json = serde_json::to_string(&e.resource).expect("resource serializes");
+        buf.extend_from_slice(relative_references(&json, &local).as_bytes());
         buf.push(b'\n');
+        *count += 1;
     }
-    files
+    let manifest = BulkManifest {
+        transaction_time: transaction_time.to_string(),
+        request: "chart2fhir".into(),
+        requires_access_token: false,
+        output: files
+            .iter()
+            .map(|(t, (_, count))| BulkOutput {
+                kind: t.to_string(),
+                url: format!("{t}.ndjson"),
+                count: *count,
+            })
+            .collect(),
+        error: Vec::new(),
+    };
+    let mut out: Vec<(String, Vec<u8>)> = files
         .into_iter()
-        .map(|(t, b)| (format!("{t}.ndjson"), b))
-        .collect()
+        .map(|(t, (b, _))| (format!("{t}.ndjson"), b))
+        .collect();
+    let mut m = serde_json::to_vec_pretty(&manifest).expect("manifest serializes");
+    m.push(b'\n');
+    out.push((BULK_MANIFEST.to_string(), m));
+    out
+}
+
+/// The name of the Bulk Data manifest in an NDJSON folder.
+pub const BULK_MANIFEST: &str = "manifest.json";
+
+/// A Bulk Data export manifest (the shape `$import` reads).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkManifest {
+    /// When the data was made (`Provenance.recorded`).
+    pub transaction_time: String,
+    /// What made it.
+    pub request: String,
+    /// Always false: the files are local.
+    pub requires_access_token: bool,
+    /// One entry per file.
+    pub output: Vec<BulkOutput>,
+    /// Always empty.
+    pub error: Vec<BulkOutput>,
+}
+
+/// One file of a Bulk Data manifest.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct BulkOutput {
+    /// The resource type in the file.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The file, relative to the manifest.
+    pub url: String,
+    /// Resources in the file.
+    pub count: usize,
+}
+
+/// Rewrites every `reference` (in compact JSON) that names a bundle entry's full URL to
+/// `Type/id`. A `"reference":"` with bare quotes cannot occur inside a string value (quotes
+/// there are escaped), so this sees only the references themselves.
+fn relative_references(json: &str, local: &std::collections::HashMap<String, String>) -> String {
+    const KEY: &str = "\"reference\":\"";
+    let mut out = String::with_capacity(json.len());
+    let mut rest = json;
+    while let Some(i) = rest.find(KEY) {
+        let (head, tail) = rest.split_at(i + KEY.len());
+        out.push_str(head);
+        let end = tail.find('"').unwrap_or(tail.len());
+        let value = &tail[..end];
+        out.push_str(local.get(value).map_or(value, String::as_str));
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn human_name(n: &str) -> HumanName {
@@ -343,6 +456,7 @@ fn human_name(n: &str) -> HumanName {
         (family, words)
     };
     HumanName {
+        extension: Vec::new(),
         text: n.to_string(),
         family,
         given,

@@ -16,6 +16,9 @@ pub struct Patient {
     /// `Patient.meta`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
+    /// `Patient.text`: a generated narrative (with `--profile us-core`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<Narrative>,
     /// `Patient.extension`: chart2fhir's evidence and conflict extensions (see [`super::EXTENSION_BASE`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
@@ -39,6 +42,12 @@ pub struct Patient {
 pub struct Attachment {
     /// `Attachment.contentType`.
     pub content_type: String,
+    /// `Attachment.data`: the document itself, base64 (`--embed-document`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+    /// `Attachment.url`: where the document is (a `file:` URI, with `--profile us-core`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// `Attachment.size`.
     pub size: u64,
     /// `Attachment.hash`.
@@ -62,14 +71,29 @@ pub struct DocumentReference {
     pub resource_type: &'static str,
     /// Logical id: deterministic, from the source document and the finding (see [`super::ids`]).
     pub id: String,
+    /// `DocumentReference.meta` (profiles with `--profile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// `DocumentReference.text`: a generated narrative (with `--profile us-core`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<Narrative>,
     /// `DocumentReference.extension`: chart2fhir's evidence and conflict extensions (see [`super::EXTENSION_BASE`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
     /// `DocumentReference.status`.
     pub status: &'static str,
+    /// `DocumentReference.type`: the LOINC document type (with `--profile us-core`).
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<CodeableConcept>,
+    /// `DocumentReference.category` (with `--profile us-core`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub category: Vec<CodeableConcept>,
     /// `DocumentReference.subject`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<Reference>,
+    /// `DocumentReference.date`: when the reference was made (with `--profile us-core`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
     /// `DocumentReference.description`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -99,6 +123,12 @@ pub struct AllergyIntolerance {
     pub resource_type: &'static str,
     /// Logical id: deterministic, from the source document and the finding (see [`super::ids`]).
     pub id: String,
+    /// `AllergyIntolerance.meta` (profiles with `--profile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// `AllergyIntolerance.text`: a generated narrative (with `--profile us-core`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<Narrative>,
     /// `AllergyIntolerance.extension`: chart2fhir's evidence and conflict extensions (see [`super::EXTENSION_BASE`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
@@ -133,6 +163,12 @@ pub struct MedicationStatement {
     pub resource_type: &'static str,
     /// Logical id: deterministic, from the source document and the finding (see [`super::ids`]).
     pub id: String,
+    /// `MedicationStatement.meta` (profiles with `--profile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// `MedicationStatement.text`: a generated narrative (with `--profile us-core`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<Narrative>,
     /// `MedicationStatement.extension`: chart2fhir's evidence and conflict extensions (see [`super::EXTENSION_BASE`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
@@ -167,6 +203,12 @@ pub struct Condition {
     pub resource_type: &'static str,
     /// Logical id: deterministic, from the source document and the finding (see [`super::ids`]).
     pub id: String,
+    /// `Condition.meta` (profiles with `--profile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// `Condition.text`: a generated narrative (with `--profile us-core`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<Narrative>,
     /// `Condition.extension`: chart2fhir's evidence and conflict extensions (see [`super::EXTENSION_BASE`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
@@ -181,6 +223,12 @@ pub struct Condition {
     pub code: CodeableConcept,
     /// `Condition.subject`.
     pub subject: Reference,
+    /// `Condition.onsetDateTime` (with `--profile us-core`, when the document gives it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub onset_date_time: Option<String>,
+    /// `Condition.abatementDateTime` (with `--profile us-core`, when the document gives it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub abatement_date_time: Option<String>,
     /// `Condition.evidence`.
     pub evidence: Vec<ConditionEvidence>,
 }
@@ -238,6 +286,12 @@ pub struct Device {
     pub resource_type: &'static str,
     /// Logical id: deterministic, from the source document and the finding (see [`super::ids`]).
     pub id: String,
+    /// `Device.meta` (profiles with `--profile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// `Device.text`: a generated narrative (with `--profile us-core`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<Narrative>,
     /// `Device.deviceName`.
     pub device_name: Vec<DeviceName>,
     /// `Device.version`.
@@ -252,6 +306,9 @@ pub struct ProvenanceAgent {
     pub kind: CodeableConcept,
     /// `Provenance.agent.who`.
     pub who: Reference,
+    /// `Provenance.agent.onBehalfOf` (with `--profile us-core`).
+    #[serde(rename = "onBehalfOf", skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<Reference>,
 }
 
 /// `Provenance.entity`.
@@ -271,6 +328,12 @@ pub struct Provenance {
     pub resource_type: &'static str,
     /// Logical id: deterministic, from the source document and the finding (see [`super::ids`]).
     pub id: String,
+    /// `Provenance.meta` (profiles with `--profile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// `Provenance.text`: a generated narrative (with `--profile us-core`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<Narrative>,
     /// `Provenance.target`.
     pub target: Vec<Reference>,
     /// `Provenance.recorded`.
@@ -279,6 +342,64 @@ pub struct Provenance {
     pub agent: Vec<ProvenanceAgent>,
     /// `Provenance.entity`.
     pub entity: Vec<ProvenanceEntity>,
+}
+
+/// `MedicationRequest` (a medication list entry as US Core shapes it: `intent=plan`,
+/// `reportedBoolean=true`; with `--profile us-core`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MedicationRequest {
+    /// `resourceType`: always `"MedicationRequest"`.
+    pub resource_type: &'static str,
+    /// Logical id: deterministic, from the source document and the finding (see [`super::ids`]).
+    pub id: String,
+    /// `MedicationRequest.meta`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// `MedicationRequest.text`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<Narrative>,
+    /// `MedicationRequest.extension`: chart2fhir's evidence and conflict extensions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
+    /// `MedicationRequest.status`.
+    pub status: &'static str,
+    /// `MedicationRequest.statusReason`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<CodeableConcept>,
+    /// `MedicationRequest.intent`: `plan`.
+    pub intent: &'static str,
+    /// `MedicationRequest.reportedBoolean`: the list was reported in a document.
+    pub reported_boolean: bool,
+    /// `MedicationRequest.medicationCodeableConcept`.
+    pub medication_codeable_concept: CodeableConcept,
+    /// `MedicationRequest.subject`.
+    pub subject: Reference,
+    /// `MedicationRequest.supportingInformation`: the source document.
+    pub supporting_information: Vec<Reference>,
+    /// `MedicationRequest.dosageInstruction`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dosage_instruction: Vec<Dosage>,
+}
+
+/// `Organization` (on whose behalf chart2fhir made the resources; with `--profile us-core`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    /// `resourceType`: always `"Organization"`.
+    pub resource_type: &'static str,
+    /// Logical id: deterministic, from the name.
+    pub id: String,
+    /// `Organization.meta`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// `Organization.text`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<Narrative>,
+    /// `Organization.active`.
+    pub active: bool,
+    /// `Organization.name`.
+    pub name: String,
 }
 
 /// Any resource chart2fhir writes.
@@ -293,6 +414,10 @@ pub enum Resource {
     AllergyIntolerance(AllergyIntolerance),
     /// A medication.
     MedicationStatement(MedicationStatement),
+    /// A medication, as US Core shapes a medication list.
+    MedicationRequest(MedicationRequest),
+    /// On whose behalf the resources were made.
+    Organization(Organization),
     /// A condition.
     Condition(Condition),
     /// A relative's condition.
@@ -311,6 +436,8 @@ impl Resource {
             Resource::DocumentReference(r) => r.resource_type,
             Resource::AllergyIntolerance(r) => r.resource_type,
             Resource::MedicationStatement(r) => r.resource_type,
+            Resource::MedicationRequest(r) => r.resource_type,
+            Resource::Organization(r) => r.resource_type,
             Resource::Condition(r) => r.resource_type,
             Resource::FamilyMemberHistory(r) => r.resource_type,
             Resource::Device(r) => r.resource_type,
@@ -325,6 +452,8 @@ impl Resource {
             Resource::DocumentReference(r) => &r.id,
             Resource::AllergyIntolerance(r) => &r.id,
             Resource::MedicationStatement(r) => &r.id,
+            Resource::MedicationRequest(r) => &r.id,
+            Resource::Organization(r) => &r.id,
             Resource::Condition(r) => &r.id,
             Resource::FamilyMemberHistory(r) => &r.id,
             Resource::Device(r) => &r.id,

@@ -156,7 +156,12 @@ pub struct Identifier {
 /// `HumanName`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct HumanName {
+    /// `HumanName.extension` (data-absent-reason when the document names no patient, with
+    /// `--profile us-core`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
     /// `HumanName.text`.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub text: String,
     /// `HumanName.family`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -166,11 +171,24 @@ pub struct HumanName {
     pub given: Vec<String>,
 }
 
-/// `Meta` (tags only).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// `Meta`: the profiles a resource claims (with `--profile`) and its tags.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct Meta {
+    /// `Meta.profile`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub profile: Vec<String>,
     /// `Meta.tag`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tag: Vec<Coding>,
+}
+
+/// `Narrative` (a generated human-readable summary, with `--profile us-core`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Narrative {
+    /// `Narrative.status`: always `generated`.
+    pub status: &'static str,
+    /// `Narrative.div`: XHTML.
+    pub div: String,
 }
 
 /// `Quantity` (UCUM).
