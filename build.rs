@@ -62,6 +62,7 @@ fn main() {
             .expect("keys are sorted");
     }
     let fst_bytes = builder.into_inner().expect("fst");
+    let depths = longest_below(&fst_bytes);
     // Every word of every term and section header: the vocabulary OCR'd words are corrected
     // toward ...
     let mut words: std::collections::BTreeSet<String> = groups
@@ -108,6 +109,7 @@ fn main() {
     .unwrap();
     let out = Path::new(&out_dir);
     fs::write(out.join("terms.fst"), fst_bytes).unwrap();
+    fs::write(out.join("terms.depth"), depths).unwrap();
     fs::write(out.join("terms.blob"), blob).unwrap();
     fs::write(out.join("term_files.txt"), names.join("\n")).unwrap();
 }
@@ -146,4 +148,37 @@ fn check_term_row(line: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// For every state of the term automaton, by its address: the length of the longest term
+/// below it (capped at 255). The approximate walk stops where no term long enough to be worth
+/// its errors is left (see `src/dictionary/approx.rs`).
+fn longest_below(fst_bytes: &[u8]) -> Vec<u8> {
+    let fst = fst::raw::Fst::new(fst_bytes).expect("fst");
+    let mut depth = vec![0u8; fst_bytes.len() + 1];
+    let mut done = vec![false; fst_bytes.len() + 1];
+    // Depth-first, children before parents, without recursion.
+    let mut stack = vec![(fst.root().addr(), false)];
+    while let Some((addr, children_done)) = stack.pop() {
+        if done[addr] {
+            continue;
+        }
+        let node = fst.node(addr);
+        if children_done {
+            depth[addr] = node
+                .transitions()
+                .map(|t| depth[t.addr].saturating_add(1))
+                .max()
+                .unwrap_or(0);
+            done[addr] = true;
+        } else {
+            stack.push((addr, true));
+            stack.extend(
+                node.transitions()
+                    .filter(|t| !done[t.addr])
+                    .map(|t| (t.addr, false)),
+            );
+        }
+    }
+    depth
 }
