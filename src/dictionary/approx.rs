@@ -282,6 +282,15 @@ fn search<D: AsRef<[u8]>>(
     (walker.best.filter(|_| !walker.tied), walker.visits)
 }
 
+/// The cells of the next row worth working out: `lo..=hi`, and past the last live cell of
+/// the row only while a run carries on.
+#[derive(Clone, Copy)]
+struct Cells {
+    lo: usize,
+    hi: usize,
+    last_live: usize,
+}
+
 struct Walker<'a, D: AsRef<[u8]>> {
     fst: &'a Fst<D>,
     text: &'a [u8],
@@ -343,22 +352,30 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
                 });
             }
         }
-        if depth >= self.longest_term || row.iter().min().is_some_and(|&m| m > self.allow(depth)) {
+        let row_min = row.iter().copied().min().unwrap_or(NEVER);
+        if depth >= self.longest_term || row_min > self.allow(depth) {
             return;
         }
         let d = depth + 1;
         let allowed = self.allow(d);
         // Cells further off the diagonal than the allowance are out of reach: each step off
-        // it costs at least half an edit.
+        // it costs at least half an edit. Nor can a cell come to be left of the row's first
+        // live cell but one.
         let reach = (allowed as usize).min(BAND);
-        let (lo, hi) = (BAND - reach, BAND + reach);
+        let first_live = row.iter().position(|&c| c < NEVER).unwrap_or(0);
+        let last_live = row.iter().rposition(|&c| c < NEVER).unwrap_or(0);
+        let (lo, hi) = (
+            (BAND - reach).max(first_live.saturating_sub(1)),
+            BAND + reach,
+        );
+        let cells = Cells { lo, hi, last_live };
         if d < self.exact_until {
             // Only the text's own next byte keeps a prefix that must read exactly.
             if let Some(i) = node.find_input(self.text[depth]) {
                 let tr = node.transition(i);
                 let mut next = [NEVER; 2 * BAND + 1];
                 if self
-                    .step(row, tr.inp, d, lo, hi, allowed, &mut next)
+                    .step(row, tr.inp, d, cells, allowed, &mut next)
                     .is_some()
                 {
                     let child = self.fst.node(tr.addr);
@@ -370,7 +387,6 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
         // When one more byte may cost less than an edit, only the bytes of the text within
         // reach, the bytes OCR confuses with them and a space can keep the prefix alive:
         // the others need no distance row.
-        let row_min = row.iter().copied().min().unwrap_or(NEVER);
         let cheap = (allowed.saturating_sub(row_min) < EDIT).then(|| self.cheap_bytes(d, lo, hi));
         let mut next = [NEVER; 2 * BAND + 1];
         match cheap {
@@ -386,7 +402,7 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
                         bits &= bits - 1;
                         if let Some(i) = node.find_input(b) {
                             let tr = node.transition(i);
-                            self.child(tr, row, depth, lo, hi, allowed, out, &mut next);
+                            self.child(tr, row, depth, cells, allowed, out, &mut next);
                         }
                     }
                 }
@@ -396,7 +412,7 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
                     if cheap.is_some_and(|c| c[tr.inp as usize / 64] & (1 << (tr.inp % 64)) == 0) {
                         continue;
                     }
-                    self.child(tr, row, depth, lo, hi, allowed, out, &mut next);
+                    self.child(tr, row, depth, cells, allowed, out, &mut next);
                 }
             }
         }
@@ -411,8 +427,7 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
         tr: fst::raw::Transition,
         row: &[u16; 2 * BAND + 1],
         depth: usize,
-        lo: usize,
-        hi: usize,
+        cells: Cells,
         allowed: u16,
         out: fst::raw::Output,
         next: &mut [u16; 2 * BAND + 1],
@@ -426,7 +441,7 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
             return;
         }
         let d = depth + 1;
-        let Some(next_min) = self.step(row, b, d, lo, hi, allowed, next) else {
+        let Some(next_min) = self.step(row, b, d, cells, allowed, next) else {
             return;
         };
         if let Some(depths) = self.depths {
@@ -478,11 +493,11 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
         row: &[u16; 2 * BAND + 1],
         b: u8,
         d: usize,
-        lo: usize,
-        hi: usize,
+        cells: Cells,
         allowed: u16,
         next: &mut [u16; 2 * BAND + 1],
     ) -> Option<u16> {
+        let Cells { lo, hi, last_live } = cells;
         let n = self.text.len();
         let gap_b = cost(GAP[b as usize]);
         let sub = &SUBSTITUTE[b as usize];
@@ -513,6 +528,11 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
             let c = if c > MOST { NEVER } else { c };
             next[k] = c;
             min = min.min(c);
+            // Past the row's last live cell only the run of text bytes missing from the term
+            // carries on, and it has ended.
+            if c == NEVER && k >= last_live {
+                break;
+            }
         }
         (min <= allowed).then_some(min)
     }
