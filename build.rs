@@ -102,11 +102,13 @@ fn main() {
     for w in &words {
         word_set.insert(w).expect("sorted words");
     }
+    let word_bytes = word_set.into_inner().expect("fst");
     fs::write(
-        Path::new(&out_dir).join("words.fst"),
-        word_set.into_inner().expect("fst"),
+        Path::new(&out_dir).join("words.depth"),
+        longest_below(&word_bytes),
     )
     .unwrap();
+    fs::write(Path::new(&out_dir).join("words.fst"), word_bytes).unwrap();
     let out = Path::new(&out_dir);
     fs::write(out.join("terms.fst"), fst_bytes).unwrap();
     fs::write(out.join("terms.depth"), depths).unwrap();
@@ -150,9 +152,9 @@ fn check_term_row(line: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// For every state of the term automaton, by its address: the length of the longest term
-/// below it (capped at 255). The approximate walk stops where no term long enough to be worth
-/// its errors is left (see `src/dictionary/approx.rs`).
+/// For every state of an automaton (terms, words), by its address: the length of the longest
+/// key below it (capped at 255). The approximate walks stop where no key long enough to be
+/// worth their errors is left (see `src/dictionary/approx.rs`, `src/normalize/ocr.rs`).
 fn longest_below(fst_bytes: &[u8]) -> Vec<u8> {
     let fst = fst::raw::Fst::new(fst_bytes).expect("fst");
     let mut depth = vec![0u8; fst_bytes.len() + 1];
