@@ -110,8 +110,12 @@ const fn gap(b: u8) -> u16 {
     }
 }
 
+/// A dead cell of a row (and a cost that rules a step out): over every budget, and two of
+/// them still fit in a byte.
+const DEAD: u8 = 0x7f;
+
 /// [`substitute`] for every pair, worked out at compile time (the walk asks millions of
-/// times); `SUBSTITUTE[a][b]`.
+/// times), as row cells: `SUBSTITUTE[a][b]`, [`DEAD`] for anything dearer than [`MOST`].
 static SUBSTITUTE: [[u8; 256]; 256] = {
     let mut t = [[0u8; 256]; 256];
     let mut a = 0;
@@ -119,7 +123,7 @@ static SUBSTITUTE: [[u8; 256]; 256] = {
         let mut b = 0;
         while b < 256 {
             let c = substitute(a as u8, b as u8);
-            t[a][b] = if c > MOST { u8::MAX } else { c as u8 };
+            t[a][b] = if c > MOST { DEAD } else { c as u8 };
             b += 1;
         }
         a += 1;
@@ -127,13 +131,13 @@ static SUBSTITUTE: [[u8; 256]; 256] = {
     t
 };
 
-/// [`gap`] for every byte.
+/// [`gap`] for every byte, as [`SUBSTITUTE`].
 static GAP: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
     while b < 256 {
         let c = gap(b as u8);
-        t[b] = if c > MOST { u8::MAX } else { c as u8 };
+        t[b] = if c > MOST { DEAD } else { c as u8 };
         b += 1;
     }
     t
@@ -174,10 +178,30 @@ static CONFUSED_WITH: [&[u8]; 256] = {
     t
 };
 
-/// A cost from a table (`u8::MAX`: never).
+/// The text's bytes in the cells of the next row, and the bytes that cost less than an edit
+/// there: those, the bytes OCR confuses with them, and a space (256-bit sets).
+fn cheap_bytes(cells: &Cells) -> ([u64; 4], [u64; 4]) {
+    let mut equal = [0u64; 4];
+    let mut cheap = [0u64; 4];
+    let add = |set: &mut [u64; 4], b: u8| set[b as usize / 64] |= 1 << (b % 64);
+    add(&mut cheap, b' ');
+    for &t in &cells.text[cells.lo..=cells.hi.min(CELLS - 1)] {
+        if t == b'\n' {
+            continue;
+        }
+        add(&mut equal, t);
+        add(&mut cheap, t);
+        for &c in CONFUSED_WITH[t as usize] {
+            add(&mut cheap, c);
+        }
+    }
+    (equal, cheap)
+}
+
+/// True when byte `b` is in the 256-bit set.
 #[inline]
-fn cost(c: u8) -> u16 {
-    if c == u8::MAX { NEVER } else { c as u16 }
+fn has(set: &[u64; 4], b: u8) -> bool {
+    set[b as usize / 64] & (1 << (b % 64)) != 0
 }
 
 /// A break inside a window that a term may cross at a cost: a `;` or `:` OCR read inside a
@@ -267,28 +291,40 @@ fn search<D: AsRef<[u8]>>(
         tied: false,
     };
     // Row over text positions depth-BAND ..= depth+BAND, stored at index j - depth + BAND.
-    let mut row = [NEVER; 2 * BAND + 1];
-    for (k, cell) in row.iter_mut().enumerate().skip(BAND) {
+    let mut row: Row = [DEAD; CELLS + 1];
+    for (k, cell) in row.iter_mut().enumerate().take(CELLS).skip(BAND) {
         let j = k - BAND;
         if j <= text.len() {
             let c = text[..j]
                 .iter()
                 .fold(0u16, |c, &b| c.saturating_add(gap(b)))
                 .min(NEVER);
-            *cell = if c > MOST { NEVER } else { c };
+            *cell = if c > MOST { DEAD } else { c as u8 };
         }
     }
     walker.walk(fst.root(), &row, 0, fst::raw::Output::zero());
     (walker.best.filter(|_| !walker.tied), walker.visits)
 }
 
-/// The cells of the next row worth working out: `lo..=hi`, and past the last live cell of
-/// the row only while a run carries on.
-#[derive(Clone, Copy)]
+/// Cells of a distance row: text positions depth-BAND ..= depth+BAND.
+const CELLS: usize = 2 * BAND + 1;
+
+/// A distance row (half-edits, [`DEAD`] when over every budget), and one dead cell past its
+/// end so that a cell's right neighbour is always there.
+type Row = [u8; CELLS + 1];
+
+/// What a visit works out once for all the transitions it tries: which cells of the next row
+/// are worth working out (`lo..=hi`, and past the last live cell of the row only while a run
+/// of skipped text bytes carries on), and per cell the text byte it reads and what skipping
+/// that byte costs.
 struct Cells {
     lo: usize,
     hi: usize,
     last_live: usize,
+    /// The text byte of each cell (a newline, which nothing reads, where there is none).
+    text: [u8; CELLS],
+    /// [`GAP`] of each cell's text byte.
+    skip: [u8; CELLS],
 }
 
 struct Walker<'a, D: AsRef<[u8]>> {
@@ -318,13 +354,7 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
         }
     }
 
-    fn walk(
-        &mut self,
-        node: Node<'_>,
-        row: &[u16; 2 * BAND + 1],
-        depth: usize,
-        out: fst::raw::Output,
-    ) {
+    fn walk(&mut self, node: Node<'_>, row: &Row, depth: usize, out: fst::raw::Output) {
         self.visits += 1;
         if self.visits > MAX_VISITS {
             return;
@@ -333,26 +363,26 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
         if node.is_final() && depth >= MIN_LEN {
             let budget = accept(depth);
             let value = out.cat(node.final_output()).value();
-            for (k, &cost) in row.iter().enumerate() {
+            for (k, &cost) in row[..CELLS].iter().enumerate() {
                 let Some(j) = (depth + k).checked_sub(BAND) else {
                     continue;
                 };
                 // The match must end at a word end of the text.
                 if j <= self.min_end
                     || j > n
-                    || cost > budget
+                    || cost as u16 > budget
                     || !(j == n || word_end(self.text[j]))
                 {
                     continue;
                 }
                 self.offer(Approximate {
                     end: j,
-                    cost,
+                    cost: cost as u16,
                     value,
                 });
             }
         }
-        let row_min = row.iter().copied().min().unwrap_or(NEVER);
+        let row_min = row.iter().copied().min().unwrap_or(DEAD) as u16;
         if depth >= self.longest_term || row_min > self.allow(depth) {
             return;
         }
@@ -360,24 +390,34 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
         let allowed = self.allow(d);
         // Cells further off the diagonal than the allowance are out of reach: each step off
         // it costs at least half an edit. Nor can a cell come to be left of the row's first
-        // live cell but one.
+        // live cell but one, before text position 0 or past the end of the text.
         let reach = (allowed as usize).min(BAND);
-        let first_live = row.iter().position(|&c| c < NEVER).unwrap_or(0);
-        let last_live = row.iter().rposition(|&c| c < NEVER).unwrap_or(0);
-        let (lo, hi) = (
-            (BAND - reach).max(first_live.saturating_sub(1)),
-            BAND + reach,
-        );
-        let cells = Cells { lo, hi, last_live };
+        let first_live = row.iter().position(|&c| c < DEAD).unwrap_or(0);
+        let last_live = row.iter().rposition(|&c| c < DEAD).unwrap_or(0);
+        let lo = (BAND - reach)
+            .max(first_live.saturating_sub(1))
+            .max(BAND.saturating_sub(d));
+        let hi = (BAND + reach).min((n + BAND).saturating_sub(d));
+        let mut cells = Cells {
+            lo,
+            hi,
+            last_live,
+            text: [b'\n'; CELLS],
+            skip: [DEAD; CELLS],
+        };
+        for k in lo..=hi.min(CELLS - 1) {
+            // Text position j = d + k - BAND, reading text byte j - 1 (none at j = 0).
+            if let Some(&t) = (d + k).checked_sub(BAND + 1).and_then(|i| self.text.get(i)) {
+                cells.text[k] = t;
+                cells.skip[k] = GAP[t as usize];
+            }
+        }
+        let mut next: Row = [DEAD; CELLS + 1];
         if d < self.exact_until {
             // Only the text's own next byte keeps a prefix that must read exactly.
             if let Some(i) = node.find_input(self.text[depth]) {
                 let tr = node.transition(i);
-                let mut next = [NEVER; 2 * BAND + 1];
-                if self
-                    .step(row, tr.inp, d, cells, allowed, &mut next)
-                    .is_some()
-                {
+                if self.step(row, tr.inp, &cells, allowed, &mut next).is_some() {
                     let child = self.fst.node(tr.addr);
                     self.walk(child, &next, d, out.cat(tr.out));
                 }
@@ -387,13 +427,22 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
         // When one more byte may cost less than an edit, only the bytes of the text within
         // reach, the bytes OCR confuses with them and a space can keep the prefix alive:
         // the others need no distance row.
-        let cheap = (allowed.saturating_sub(row_min) < EDIT).then(|| self.cheap_bytes(d, lo, hi));
-        let mut next = [NEVER; 2 * BAND + 1];
-        match cheap {
+        let strict = allowed.saturating_sub(row_min) < EDIT;
+        // What a byte adds at least to the row's least cell: nothing for a byte of the text
+        // within reach, half an edit for one OCR confuses with it (or a space), else an edit.
+        let bytes = (strict || node.len() >= 3).then(|| cheap_bytes(&cells));
+        let floor = |b: u8| match bytes {
+            Some((equal, _)) if has(&equal, b) => row_min,
+            Some((_, cheap)) if has(&cheap, b) => row_min + HALF,
+            Some(_) => row_min + EDIT,
+            None => row_min,
+        };
+        match bytes {
             // Fewer bytes to try than the state has transitions: look them up (in byte
             // order, as the transitions come).
-            Some(set)
-                if set.iter().map(|w| w.count_ones() as usize).sum::<usize>() < node.len() =>
+            Some((_, set))
+                if strict
+                    && set.iter().map(|w| w.count_ones() as usize).sum::<usize>() < node.len() =>
             {
                 for (w, &bits) in set.iter().enumerate() {
                     let mut bits = bits;
@@ -402,35 +451,38 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
                         bits &= bits - 1;
                         if let Some(i) = node.find_input(b) {
                             let tr = node.transition(i);
-                            self.child(tr, row, depth, cells, allowed, out, &mut next);
+                            let at_least = floor(b);
+                            self.child(tr, row, depth, &cells, allowed, at_least, out, &mut next);
                         }
                     }
                 }
             }
             _ => {
                 for tr in node.transitions() {
-                    if cheap.is_some_and(|c| c[tr.inp as usize / 64] & (1 << (tr.inp % 64)) == 0) {
+                    let at_least = floor(tr.inp);
+                    if at_least > allowed {
                         continue;
                     }
-                    self.child(tr, row, depth, cells, allowed, out, &mut next);
+                    self.child(tr, row, depth, &cells, allowed, at_least, out, &mut next);
                 }
             }
         }
     }
 
     /// Follows transition `tr` from a state at `depth` whose row is `row`, unless nothing
-    /// within budget can come of it.
+    /// within budget can come of it. `at_least` is a floor of the next row's least cell.
     #[allow(clippy::too_many_arguments)]
     #[inline]
     fn child(
         &mut self,
         tr: fst::raw::Transition,
-        row: &[u16; 2 * BAND + 1],
+        row: &Row,
         depth: usize,
-        cells: Cells,
+        cells: &Cells,
         allowed: u16,
+        at_least: u16,
         out: fst::raw::Output,
-        next: &mut [u16; 2 * BAND + 1],
+        next: &mut Row,
     ) {
         let b = tr.inp;
         if b == b'\n' {
@@ -441,100 +493,57 @@ impl<D: AsRef<[u8]>> Walker<'_, D> {
             return;
         }
         let d = depth + 1;
-        let Some(next_min) = self.step(row, b, d, cells, allowed, next) else {
+        // The longest term below: too short to be matched, to end past `min_end`, or to
+        // afford what the prefix costs (at least, before its row is worked out; then exactly).
+        let afford = self.depths.map(|depths| {
+            let below = d + depths[tr.addr] as usize;
+            if below < MIN_LEN || below + BAND <= self.min_end {
+                0
+            } else {
+                accept(below.min(self.longest_term))
+            }
+        });
+        if afford.is_some_and(|a| a == 0 || at_least > a) {
+            return;
+        }
+        let Some(next_min) = self.step(row, b, cells, allowed, next) else {
             return;
         };
-        if let Some(depths) = self.depths {
-            // The longest term below: too short to be matched, to end past `min_end`, or to
-            // afford what the prefix already costs.
-            let below = d + depths[tr.addr] as usize;
-            if below < MIN_LEN
-                || below + BAND <= self.min_end
-                || next_min > accept(below.min(self.longest_term))
-            {
-                return;
-            }
+        if afford.is_some_and(|a| next_min > a) {
+            return;
         }
         let child = self.fst.node(tr.addr);
         self.walk(child, next, d, out.cat(tr.out));
     }
 
-    /// The bytes that cost less than an edit at depth `d`: the text's bytes in the row's
-    /// cells `lo..=hi`, those OCR confuses with them, and a space (a 256-bit set).
-    fn cheap_bytes(&self, d: usize, lo: usize, hi: usize) -> [u64; 4] {
-        let mut set = [0u64; 4];
-        let mut add = |b: u8| set[b as usize / 64] |= 1 << (b % 64);
-        add(b' ');
-        for k in lo..=hi {
-            let Some(j) = (d + k).checked_sub(BAND) else {
-                continue;
-            };
-            if j == 0 {
-                continue;
-            }
-            let Some(&t) = self.text.get(j - 1) else {
-                break;
-            };
-            add(t);
-            for &c in CONFUSED_WITH[t as usize] {
-                add(c);
-            }
-        }
-        set
-    }
-
-    /// The distance row after term byte `b` at depth `d`, within cells `lo..=hi`, and its
-    /// least cell; none when every cell is over the allowance (nothing within budget comes of
-    /// it).
-    #[allow(clippy::too_many_arguments)]
+    /// The distance row after term byte `b` (cells as `cells` says), and its least cell;
+    /// none when every cell is over the allowance (nothing within budget comes of it).
     #[inline]
-    fn step(
-        &self,
-        row: &[u16; 2 * BAND + 1],
-        b: u8,
-        d: usize,
-        cells: Cells,
-        allowed: u16,
-        next: &mut [u16; 2 * BAND + 1],
-    ) -> Option<u16> {
-        let Cells { lo, hi, last_live } = cells;
-        let n = self.text.len();
-        let gap_b = cost(GAP[b as usize]);
+    fn step(&self, row: &Row, b: u8, cells: &Cells, allowed: u16, next: &mut Row) -> Option<u16> {
+        let skip_b = GAP[b as usize];
         let sub = &SUBSTITUTE[b as usize];
-        let mut min = NEVER;
-        next.fill(NEVER);
-        for k in lo..=hi {
-            let Some(j) = (d + k).checked_sub(BAND) else {
-                continue;
-            };
-            if j > n {
-                break;
-            }
-            // Term byte b not in the text: the row cell for the same j (index k + 1 there).
-            let mut c = if k + 1 < row.len() {
-                row[k + 1].saturating_add(gap_b)
-            } else {
-                NEVER
-            };
-            if j > 0 {
-                let t = self.text[j - 1];
-                // Substitution: the row cell for j - 1 (same index k).
-                c = c.min(row[k].saturating_add(cost(sub[t as usize])));
-                // Text byte not in the term: this row's cell for j - 1.
-                if k > 0 {
-                    c = c.min(next[k - 1].saturating_add(cost(GAP[t as usize])));
-                }
-            }
-            let c = if c > MOST { NEVER } else { c };
+        next.fill(DEAD);
+        let mut min = DEAD;
+        let mut left = DEAD;
+        for k in cells.lo..=cells.hi.min(CELLS - 1) {
+            // Term byte b not in the text (the row's cell for the same text position, one
+            // to the right), read as the text byte (the row's cell for the position before),
+            // or the text byte not in the term (this row's cell to the left). Two dead cells
+            // still fit in a byte.
+            let c = (row[k + 1] + skip_b)
+                .min(row[k] + sub[cells.text[k] as usize])
+                .min(left + cells.skip[k]);
+            let c = if c as u16 > MOST { DEAD } else { c };
             next[k] = c;
+            left = c;
             min = min.min(c);
-            // Past the row's last live cell only the run of text bytes missing from the term
-            // carries on, and it has ended.
-            if c == NEVER && k >= last_live {
+            // Past the row's last live cell only the run of skipped text bytes carries on,
+            // and it has ended.
+            if c == DEAD && k >= cells.last_live {
                 break;
             }
         }
-        (min <= allowed).then_some(min)
+        (min as u16 <= allowed).then_some(min as u16)
     }
 
     fn offer(&mut self, cand: Approximate) {
