@@ -87,7 +87,7 @@ fn longest_possible(n: usize) -> Option<usize> {
 const fn substitute(a: u8, b: u8) -> u16 {
     if a == b {
         EQUAL
-    } else if crate::normalize::ocr::CONFUSABLE_PAIRS[a as usize][b as usize]
+    } else if crate::normalize::ocr::CONFUSABLE_TABLE[a as usize][b as usize]
         || (a == b' ' && b == SOFTENED)
     {
         HALF

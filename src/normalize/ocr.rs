@@ -56,7 +56,7 @@ impl Default for Corrector {
 
 /// The pairs OCR confuses, as a 256×256 table worked out at compile time (the walks ask
 /// millions of times).
-pub(crate) const CONFUSABLE_PAIRS: [[bool; 256]; 256] = {
+pub(crate) static CONFUSABLE_TABLE: [[bool; 256]; 256] = {
     let mut t = [[false; 256]; 256];
     let mut i = 0;
     while i < CONFUSIONS.len() {
@@ -67,9 +67,6 @@ pub(crate) const CONFUSABLE_PAIRS: [[bool; 256]; 256] = {
     }
     t
 };
-
-/// [`CONFUSABLE_PAIRS`] in one place in memory, for the walks.
-static CONFUSABLE_TABLE: [[bool; 256]; 256] = CONFUSABLE_PAIRS;
 
 /// True when OCR reads one of the two bytes for the other.
 #[inline]
