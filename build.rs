@@ -62,6 +62,7 @@ fn main() {
             .expect("keys are sorted");
     }
     let fst_bytes = builder.into_inner().expect("fst");
+    let depths = longest_below(&fst_bytes);
     // Every word of every term and section header: the vocabulary OCR'd words are corrected
     // toward ...
     let mut words: std::collections::BTreeSet<String> = groups
@@ -101,13 +102,16 @@ fn main() {
     for w in &words {
         word_set.insert(w).expect("sorted words");
     }
+    let word_bytes = word_set.into_inner().expect("fst");
     fs::write(
-        Path::new(&out_dir).join("words.fst"),
-        word_set.into_inner().expect("fst"),
+        Path::new(&out_dir).join("words.depth"),
+        longest_below(&word_bytes),
     )
     .unwrap();
+    fs::write(Path::new(&out_dir).join("words.fst"), word_bytes).unwrap();
     let out = Path::new(&out_dir);
     fs::write(out.join("terms.fst"), fst_bytes).unwrap();
+    fs::write(out.join("terms.depth"), depths).unwrap();
     fs::write(out.join("terms.blob"), blob).unwrap();
     fs::write(out.join("term_files.txt"), names.join("\n")).unwrap();
 }
@@ -146,4 +150,37 @@ fn check_term_row(line: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// For every state of an automaton (terms, words), by its address: the length of the longest
+/// key below it (capped at 255). The approximate walks stop where no key long enough to be
+/// worth their errors is left (see `src/dictionary/approx.rs`, `src/normalize/ocr.rs`).
+fn longest_below(fst_bytes: &[u8]) -> Vec<u8> {
+    let fst = fst::raw::Fst::new(fst_bytes).expect("fst");
+    let mut depth = vec![0u8; fst_bytes.len() + 1];
+    let mut done = vec![false; fst_bytes.len() + 1];
+    // Depth-first, children before parents, without recursion.
+    let mut stack = vec![(fst.root().addr(), false)];
+    while let Some((addr, children_done)) = stack.pop() {
+        if done[addr] {
+            continue;
+        }
+        let node = fst.node(addr);
+        if children_done {
+            depth[addr] = node
+                .transitions()
+                .map(|t| depth[t.addr].saturating_add(1))
+                .max()
+                .unwrap_or(0);
+            done[addr] = true;
+        } else {
+            stack.push((addr, true));
+            stack.extend(
+                node.transitions()
+                    .filter(|t| !done[t.addr])
+                    .map(|t| (t.addr, false)),
+            );
+        }
+    }
+    depth
 }

@@ -410,11 +410,13 @@ fn finding_of(mentions: Vec<Mention>) -> Finding {
         }
     };
     let mut sigs: Vec<Sig> = Vec::new();
+    let mut sig_keys: Vec<String> = Vec::new();
     for m in &mentions {
         if let Some(sig) = &m.sig {
             let key = term_key(&sig.text);
-            if !sig.is_empty() && !sigs.iter().any(|s| term_key(&s.text) == key) {
+            if !sig.is_empty() && !sig_keys.contains(&key) {
                 sigs.push(sig.clone());
+                sig_keys.push(key);
             }
         }
     }

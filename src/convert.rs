@@ -22,7 +22,7 @@ use crate::fhir::{self, BundleKind, BundleOptions, PatientLink};
 use crate::ingest::{self, IngestOptions};
 use crate::mention::Role;
 use crate::pipeline::Extractor;
-use crate::sink::{write_atomic, write_dir_atomic};
+use crate::sink::{write_atomic, write_atomic_unsynced, write_dir_atomic};
 
 /// What to make of one input.
 #[derive(Debug, Clone, Default)]
@@ -76,6 +76,15 @@ impl Output {
             Output::Json(bytes) => write_atomic(path, bytes),
             Output::Ndjson(files) => write_dir_atomic(path, files),
             Output::Summary(text) => write_atomic(path, text.as_bytes()),
+        }
+    }
+
+    /// As [`Output::write_atomic`], without waiting for a bundle to reach the disk: batch
+    /// syncs its output file system once at the end ([`crate::sink::sync_folder`]).
+    pub fn write_unsynced(&self, path: &Path) -> Result<()> {
+        match self {
+            Output::Json(bytes) => write_atomic_unsynced(path, bytes),
+            _ => self.write_atomic(path),
         }
     }
 

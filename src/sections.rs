@@ -93,6 +93,8 @@ pub struct SectionKind {
 pub struct SectionRules {
     /// Header key → (kind index, only when alone on its line).
     headers: HashMap<String, (usize, bool)>,
+    /// Every word of every header key.
+    header_words: std::collections::HashSet<String>,
     kinds: Vec<SectionKind>,
     /// The kind of text outside known sections (`other`), which a letter's salutation opens.
     other: Option<usize>,
@@ -204,9 +206,15 @@ impl SectionRules {
                 Ok((term_key(r.first()?), (kind, alone)))
             })?
             .into_iter()
+            .collect::<HashMap<String, (usize, bool)>>();
+        let header_words = headers
+            .keys()
+            .flat_map(|k| k.split(' '))
+            .map(str::to_string)
             .collect();
         Ok(SectionRules {
             headers,
+            header_words,
             other: kind_list.iter().position(|k| k.name == "other"),
             kinds: kind_list,
             keywords: HashMap::new(),
@@ -239,6 +247,14 @@ impl SectionRules {
         // Only header-shaped keys are worth correcting: a few words, no digits.
         let fix = fix
             .filter(|_| key.split(' ').count() <= 6 && !key.bytes().any(|b| b.is_ascii_digit()))?;
+        // A vocabulary word is never corrected: one that is in no header keeps the key from
+        // being a header whatever the other words become (and spares their correction).
+        if key
+            .split(' ')
+            .any(|w| fix.is_word(w) && !self.header_words.contains(w))
+        {
+            return None;
+        }
         let fixed: Vec<String> = key
             .split(' ')
             .map(|w| fix.fix(w).map_or_else(|| w.to_string(), |(c, _)| c))
@@ -310,13 +326,19 @@ impl SectionRules {
             && !line.contains(':')
         {
             let words: Vec<&str> = line.split_whitespace().collect();
+            // The words after the last word of the vocabulary are marks.
+            let last_word = words.iter().rposition(|w| {
+                !term_key(w)
+                    .split(' ')
+                    .all(|x| x.is_empty() || (!fix.is_word(x) && x.len() < 25))
+            });
             for k in (1..words.len().min(8)).rev() {
+                let rest_is_marks = last_word.is_none_or(|p| p < k);
+                if !rest_is_marks {
+                    // Fewer words leave a vocabulary word in the rest too.
+                    break;
+                }
                 let head = words[..k].join(" ");
-                let rest_is_marks = words[k..].iter().all(|w| {
-                    term_key(w)
-                        .split(' ')
-                        .all(|x| x.is_empty() || (!fix.is_word(x) && x.len() < 25))
-                });
                 if rest_is_marks
                     && looks_like_header(&head)
                     && let Some(kind) = self.lookup(&term_key(&head), Some(fix), false)

@@ -1,5 +1,8 @@
 //! Sinks: where outputs go. Files are written atomically — a temporary file in the same
 //! folder, synced, then renamed — so nothing is ever half-written under its final name.
+//! A batch writes its bundles without a sync each ([`write_atomic_unsynced`]: the sync cost
+//! as much as reading a small note) and syncs the output file system once at the end
+//! ([`sync_folder`]); resuming reads an output as done only when it is whole JSON.
 
 use std::io::Write;
 use std::path::Path;
@@ -9,6 +12,41 @@ use crate::error::{Error, Result};
 /// Writes `bytes` to `path` atomically. A path that is not a regular file (`/dev/null`, a
 /// FIFO, `/dev/stdout`) is written to as it is: renaming over it would replace the device.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write(path, bytes, true)
+}
+
+/// As [`write_atomic`], without waiting for the bytes to reach the disk: a process killed
+/// after the rename leaves the whole file (the kernel has it); only a crash of the machine can
+/// lose it, which [`sync_folder`] at the end of a batch rules out for a finished run.
+pub fn write_atomic_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
+    write(path, bytes, false)
+}
+
+/// Flushes everything written under `dir` (its whole file system) to the disk.
+pub fn sync_folder(dir: &Path) -> Result<()> {
+    let err = |source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let f = std::fs::File::open(dir).map_err(err)?;
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: syncfs on a descriptor this function owns for the duration of the call.
+        if unsafe { libc::syncfs(f.as_raw_fd()) } != 0 {
+            return Err(err(std::io::Error::last_os_error()));
+        }
+    }
+    #[cfg(all(unix, not(target_os = "linux")))]
+    {
+        // SAFETY: sync() takes no arguments and only schedules writes.
+        unsafe { libc::sync() };
+    }
+    drop(f);
+    Ok(())
+}
+
+fn write(path: &Path, bytes: &[u8], sync: bool) -> Result<()> {
     let err = |source| Error::Write {
         path: path.to_path_buf(),
         source,
@@ -33,7 +71,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        if sync {
+            f.sync_all()?;
+        }
         std::fs::rename(&tmp, path)
     })();
     if let Err(e) = result {

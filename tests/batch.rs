@@ -424,6 +424,56 @@ fn a_killed_run_resumes_to_the_same_bytes() {
     );
 }
 
+/// Outputs are not synced one by one (the run syncs once at its end): after a machine crash
+/// an output may be cut short on disk. Resuming reads such an output again instead of
+/// skipping it.
+#[test]
+fn an_output_cut_short_is_read_again_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = archive(dir.path(), 1);
+    let out = dir.path().join("out");
+    let args = [
+        "batch",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ];
+    assert!(
+        run_bounded(&args, Duration::from_secs(120))
+            .status
+            .success()
+    );
+    let whole = outputs(&out);
+    let cut = out.join("box00/onc-referral.fax.txt.json");
+    let bytes = std::fs::read(&cut).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+
+    assert!(
+        run_bounded(&args, Duration::from_secs(120))
+            .status
+            .success()
+    );
+    let statuses: Vec<(String, String)> = manifest(&out)
+        .iter()
+        .map(|l| {
+            (
+                l["input"].as_str().unwrap().to_string(),
+                l["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (input, status) in &statuses {
+        let want = if input.ends_with("onc-referral.fax.txt") {
+            "written"
+        } else {
+            "skipped"
+        };
+        assert_eq!(status, want, "{input}");
+    }
+    assert!(outputs(&out) == whole, "the redone output is the whole one");
+}
+
 #[test]
 fn manifest_from_stdin_with_shards_and_results_on_stdout() {
     let dir = tempfile::tempdir().unwrap();

@@ -252,19 +252,19 @@ pub fn end_column_header(text: &str) -> bool {
                 .split_whitespace()
                 .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 3)
                 .collect();
-            let known = words
-                .iter()
-                .filter(|w| {
-                    HEADER_CELL.is_match(w)
-                        || END_COLUMN.is_match(w)
-                        || w.eq_ignore_ascii_case("value")
-                })
-                .count();
-            if (2..=8).contains(&words.len())
-                && !l.chars().any(|c| c.is_ascii_digit())
-                && known * 2 > words.len()
-            {
-                cells = words;
+            // (The cheap tests first: a line of prose is no header row.)
+            if (2..=8).contains(&words.len()) && !l.chars().any(|c| c.is_ascii_digit()) {
+                let known = words
+                    .iter()
+                    .filter(|w| {
+                        HEADER_CELL.is_match(w)
+                            || END_COLUMN.is_match(w)
+                            || w.eq_ignore_ascii_case("value")
+                    })
+                    .count();
+                if known * 2 > words.len() {
+                    cells = words;
+                }
             }
         }
         cells.len() >= 2

@@ -194,7 +194,7 @@ pub fn run(extractor: &Extractor, job: &Job, opts: &JobOptions) -> Outcome {
         Err(e) => return failed(e, source.as_ref(), true),
     };
     let out = output_path(opts, &job.relative);
-    if let Err(e) = converted.output.write_atomic(&out) {
+    if let Err(e) = converted.output.write_unsynced(&out) {
         return failed(e, source.as_ref(), false);
     }
     Outcome {

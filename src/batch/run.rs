@@ -341,6 +341,9 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
     for t in threads {
         let _ = t.join();
     }
+    // The bundles were written without a sync each: one for all of them, before the
+    // manifest says the run is complete.
+    crate::sink::sync_folder(out)?;
     log.flush().map_err(|source| Error::Write {
         path: partial.clone(),
         source,
@@ -431,6 +434,9 @@ fn already_done(job: &Job, opts: &JobOptions, force: bool) -> Option<Outcome> {
     let sha1 = base64::engine::general_purpose::STANDARD.encode(sha1::Sha1::digest(&bytes));
     let same_content = written.contains(&format!("\"hash\": \"{sha1}\""))
         || written.contains(&format!("\"hash\":\"{sha1}\""));
+    // A bundle cut short (the machine stopped before it reached the disk) is not done.
+    let whole = opts.format == Format::Ndjson
+        || serde_json::from_str::<serde::de::IgnoredAny>(&written).is_ok();
     let kind = if opts.transaction {
         "transaction"
     } else {
@@ -439,7 +445,7 @@ fn already_done(job: &Job, opts: &JobOptions, force: bool) -> Option<Outcome> {
     let same_kind =
         opts.format == Format::Ndjson || written.contains(&format!("\"type\": \"{kind}\""));
     let same_profile = written.contains("us-core-documentreference") == opts.us_core.is_some();
-    (same_content && same_kind && same_profile).then(|| Outcome {
+    (same_content && same_kind && same_profile && whole).then(|| Outcome {
         input: job.path.display().to_string(),
         size: Some(bytes.len() as u64),
         sha256: Some(crate::ingest::hex(&sha2::Sha256::digest(&bytes))),

@@ -110,18 +110,20 @@ fn find(
                     let (s, _) = key.source_span(i, i + 1);
                     text[s..].starts_with([';', ':'])
                 };
-                let at = |from: usize| {
-                    dict.approximate(&approx::window(bytes, from, crossable))
+                let at = |from: usize, min_end: usize| {
+                    dict.approximate_beyond(&approx::window(bytes, from, crossable), min_end)
                         .map(|(end, cost, group)| (from + end, cost, group))
                 };
-                at(start).or_else(|| {
+                // Only a term longer than the exact match is of use.
+                let min_end = exact.as_ref().map_or(0, |m| m.key_end - start);
+                at(start, min_end).or_else(|| {
                     // A mark OCR glued to the word's first letter ("Jinsulin" for "|insulin"):
                     // the term may start one letter in, at the cost of an edit.
                     let glued = exact.is_none()
                         && bytes.get(start + 1).is_some_and(u8::is_ascii_alphabetic)
                         && bytes[start].is_ascii_alphabetic();
                     glued
-                        .then(|| at(start + 1))
+                        .then(|| at(start + 1, 0))
                         .flatten()
                         .map(|(end, cost, group)| (end, cost + 2, group))
                 })
@@ -234,6 +236,7 @@ mod tests {
         let mut d = Dictionary {
             builtin: fst::Map::new(fst::MapBuilder::memory().into_inner().unwrap().leak() as &[u8])
                 .unwrap(),
+            builtin_depths: None,
             files: Vec::new(),
             user: Default::default(),
         };

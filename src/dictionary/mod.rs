@@ -6,6 +6,8 @@
 //! codings. User tables may stop after `display`.
 
 pub mod approx;
+#[cfg(test)]
+mod approx_reference;
 pub mod matcher;
 pub mod vocabulary;
 
@@ -19,6 +21,8 @@ use crate::normalize::fold::term_key;
 pub const TERM_HEADER: &str = "term\tkind\tsystem\tcode\tdisplay\tcategory\tflags";
 
 static TERMS_FST: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/terms.fst"));
+/// The length of the longest term below each state of `TERMS_FST`, by address (`build.rs`).
+static TERMS_DEPTH: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/terms.depth"));
 static TERMS_BLOB: &str = include_str!(concat!(env!("OUT_DIR"), "/terms.blob"));
 static TERM_FILES: &str = include_str!(concat!(env!("OUT_DIR"), "/term_files.txt"));
 
@@ -231,6 +235,8 @@ struct UserTerms {
 /// All the terms the matcher knows.
 pub struct Dictionary {
     builtin: fst::Map<&'static [u8]>,
+    /// Longest term below each state of `builtin` (none for a dictionary built otherwise).
+    builtin_depths: Option<&'static [u8]>,
     files: Vec<&'static str>,
     user: UserTerms,
 }
@@ -246,6 +252,7 @@ impl Dictionary {
     pub fn builtin() -> Dictionary {
         Dictionary {
             builtin: fst::Map::new(TERMS_FST).expect("embedded term automaton is valid"),
+            builtin_depths: Some(TERMS_DEPTH),
             files: TERM_FILES.lines().collect(),
             user: UserTerms::default(),
         }
@@ -372,10 +379,16 @@ impl Dictionary {
     /// The longest term close enough to the start of `window` (OCR'd text; see [`approx`]),
     /// as (end within the window, cost in half-edits, group).
     pub fn approximate(&self, window: &[u8]) -> Option<(usize, u16, Group)> {
-        let builtin = approx::longest(self.builtin.as_fst(), window)
-            .map(|a| (a.end, a.cost, Group::Builtin(a.value)));
+        self.approximate_beyond(window, 0)
+    }
+
+    /// As [`Dictionary::approximate`], when only a term that ends past `min_end` is of use.
+    pub fn approximate_beyond(&self, window: &[u8], min_end: usize) -> Option<(usize, u16, Group)> {
+        let builtin =
+            approx::longest_beyond(self.builtin.as_fst(), self.builtin_depths, window, min_end)
+                .map(|a| (a.end, a.cost, Group::Builtin(a.value)));
         let user = self.user.map.as_ref().and_then(|m| {
-            approx::longest(m.as_fst(), window)
+            approx::longest_beyond(m.as_fst(), None, window, min_end)
                 .map(|a| (a.end, a.cost, Group::User(a.value as usize)))
         });
         match (builtin, user) {

@@ -89,6 +89,15 @@ pub fn term_key(term: &str) -> String {
     let mut key = String::with_capacity(term.len());
     let mut pending_sep = false;
     for c in term.chars() {
+        // Most of a term: an ASCII letter or digit is itself, lowercased.
+        if c.is_ascii_alphanumeric() {
+            if pending_sep && !key.is_empty() {
+                key.push(' ');
+            }
+            pending_sep = false;
+            key.push(c.to_ascii_lowercase());
+            continue;
+        }
         match fold_char(c) {
             Folded::Word(chars) => {
                 if pending_sep && !key.is_empty() {

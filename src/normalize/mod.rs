@@ -41,6 +41,13 @@ impl KeyText {
         let mut iter = text.char_indices().peekable();
         while let Some((i, c)) = iter.next() {
             let end = i + c.len_utf8();
+            // Most of a page: an ASCII letter or digit is itself, lowercased.
+            if c.is_ascii_alphanumeric() {
+                out.flush(pending);
+                pending = Pending::None;
+                out.push_byte(c.to_ascii_lowercase() as u8, i as u32, end as u32);
+                continue;
+            }
             // An apostrophe between a word and a number is a misread space ("Wellbutrin'100",
             // "Alfa'4000"), not a letter of the word.
             let folded = match fold::fold_char(c) {

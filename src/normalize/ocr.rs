@@ -13,6 +13,8 @@ use fst::raw::{Fst, Node};
 use super::KeyText;
 
 static WORDS_FST: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/words.fst"));
+/// The length of the longest word below each state of `WORDS_FST`, by address (`build.rs`).
+static WORDS_DEPTH: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/words.depth"));
 
 /// Costs are in half-edits.
 const EQUAL: u16 = 0;
@@ -33,6 +35,8 @@ pub struct Change {
 /// Corrects OCR'd words toward the dictionaries' vocabulary.
 pub struct Corrector {
     words: fst::Set<&'static [u8]>,
+    /// Longest word below each state of `words`, when known.
+    depths: Option<&'static [u8]>,
     /// Answers already worked out (documents repeat their words), kept to a bounded size.
     cache: std::sync::Mutex<std::collections::HashMap<String, Option<(String, u16)>>>,
 }
@@ -44,26 +48,30 @@ impl Default for Corrector {
     fn default() -> Self {
         Corrector {
             words: fst::Set::new(WORDS_FST).expect("embedded word automaton is valid"),
+            depths: Some(WORDS_DEPTH),
             cache: Default::default(),
         }
     }
 }
 
-/// The pairs OCR confuses, as a 256×256 table (the walk asks millions of times).
-static CONFUSABLE_TABLE: std::sync::LazyLock<Vec<bool>> = std::sync::LazyLock::new(|| {
-    let mut t = vec![false; 256 * 256];
-    for a in 0..=255u8 {
-        for b in 0..=255u8 {
-            t[a as usize * 256 + b as usize] = confusable_pair(a, b);
-        }
+/// The pairs OCR confuses, as a 256×256 table worked out at compile time (the walks ask
+/// millions of times).
+pub(crate) static CONFUSABLE_TABLE: [[bool; 256]; 256] = {
+    let mut t = [[false; 256]; 256];
+    let mut i = 0;
+    while i < CONFUSIONS.len() {
+        let (x, y) = CONFUSIONS[i];
+        t[x as usize][y as usize] = true;
+        t[y as usize][x as usize] = true;
+        i += 1;
     }
     t
-});
+};
 
 /// True when OCR reads one of the two bytes for the other.
 #[inline]
 pub(crate) fn confusable(a: u8, b: u8) -> bool {
-    CONFUSABLE_TABLE[a as usize * 256 + b as usize]
+    CONFUSABLE_TABLE[a as usize][b as usize]
 }
 
 /// How far (half-edits) a misread token may be from the word it is corrected to. Short words
@@ -99,6 +107,54 @@ fn distance(a: &[u8], b: &[u8]) -> u16 {
     row[b.len()]
 }
 
+/// [`distance`] when it is at most `limit`, else none: only cells near the diagonal are
+/// worked out (each step off it costs an edit), and the rows stop once all are over `limit`.
+fn distance_within(a: &[u8], b: &[u8], limit: u16) -> Option<u16> {
+    const MAX: usize = 64;
+    if b.len() >= MAX {
+        let d = distance(a, b);
+        return (d <= limit).then_some(d);
+    }
+    if (a.len().abs_diff(b.len()) as u16) * EDIT > limit {
+        return None;
+    }
+    let width = (limit / EDIT) as usize;
+    let mut row = [FAR; MAX + 1];
+    let mut next = [FAR; MAX + 1];
+    for (j, cell) in row.iter_mut().enumerate().take(b.len().min(width) + 1) {
+        *cell = j as u16 * EDIT;
+    }
+    for i in 1..=a.len() {
+        let (lo, hi) = (i.saturating_sub(width), (i + width).min(b.len()));
+        next[..=b.len()].fill(FAR);
+        let mut min = FAR;
+        if lo == 0 {
+            next[0] = i as u16 * EDIT;
+            min = next[0];
+        }
+        for j in lo.max(1)..=hi {
+            let sub = if a[i - 1] == b[j - 1] {
+                EQUAL
+            } else if confusable(a[i - 1], b[j - 1]) {
+                CONFUSABLE
+            } else {
+                EDIT
+            };
+            let v = (row[j] + EDIT)
+                .min(next[j - 1] + EDIT)
+                .min(row[j - 1] + sub);
+            next[j] = v.min(FAR);
+            min = min.min(next[j]);
+        }
+        if min > limit {
+            return None;
+        }
+        std::mem::swap(&mut row, &mut next);
+    }
+    let d = row[b.len()];
+    (d <= limit).then_some(d)
+}
+
 /// Letters OCR reads one for the other (either way round).
 const CONFUSIONS: &[(u8, u8)] = &[
     (b'0', b'o'),
@@ -118,16 +174,50 @@ const CONFUSIONS: &[(u8, u8)] = &[
     (b'1', b't'),
 ];
 
-fn confusable_pair(a: u8, b: u8) -> bool {
-    CONFUSIONS
-        .iter()
-        .any(|&(x, y)| (a == x && b == y) || (a == y && b == x))
-}
-
 impl Corrector {
     /// True when the folded word is in the vocabulary.
     pub fn is_word(&self, word: &str) -> bool {
         self.words.contains(word)
+    }
+
+    /// The lines of a page that look damaged by OCR, as sorted page-text ranges (a line
+    /// without its line break): those with a word that could be a misread vocabulary word
+    /// (as the corrector tries to mend), letters and digits in one word, a letter outside
+    /// ASCII, or between two words a number OCR could have read for letters ("due 10 type").
+    /// The other lines read as they are written: the approximate term walk is not run on them
+    /// (issue #18; born-digital text costs what exact matching costs).
+    pub fn damaged_lines(&self, text: &str, key: &KeyText) -> Vec<(usize, usize)> {
+        let k = key.key.as_bytes();
+        let mut lines: Vec<(usize, usize)> = Vec::new();
+        let mut i = 0;
+        while i < k.len() {
+            if super::is_sep(k[i]) {
+                i += 1;
+                continue;
+            }
+            let end = (i..k.len())
+                .find(|&j| super::is_sep(k[j]))
+                .unwrap_or(k.len());
+            let token = &key.key[i..end];
+            let damaged = !token.is_ascii()
+                || (token.bytes().any(|b| b.is_ascii_digit())
+                    && token.bytes().any(|b| b.is_ascii_alphabetic()))
+                || self.could_be_misread(token)
+                || (looks_like_letters(token)
+                    && word_before(k, i).is_some_and(looks_alphabetic)
+                    && word_after(k, end).is_some_and(looks_alphabetic));
+            if !damaged {
+                i = end;
+                continue;
+            }
+            let (at, _) = key.source_span(i, end);
+            let start = text[..at].rfind('\n').map_or(0, |p| p + 1);
+            let stop = text[at..].find('\n').map_or(text.len(), |p| at + p);
+            lines.push((start, stop));
+            // The rest of the line is damaged with it.
+            i = key.key_offset(stop).max(end);
+        }
+        lines
     }
 
     /// The best vocabulary word for `token` and its cost in half-edits, when one is nearest
@@ -185,21 +275,11 @@ impl Corrector {
             if *extra > budget {
                 continue;
             }
-            let t = variant.as_bytes();
-            let fst = self.words.as_fst();
-            let row: Vec<u16> = (0..=t.len() as u16).map(|j| j * EDIT).collect();
-            let mut prefix = Vec::with_capacity(t.len() + 4);
-            let mut visits = 0usize;
-            let mut found: Vec<(u16, Vec<u8>)> = Vec::new();
-            walk(
-                fst,
-                fst.root(),
-                &row,
-                t,
+            let found = WordWalk::run(
+                self.words.as_fst(),
+                self.depths,
+                variant.as_bytes(),
                 budget - extra,
-                &mut prefix,
-                &mut found,
-                &mut visits,
             );
             for (cost, word) in found {
                 let cost = cost + extra;
@@ -328,11 +408,12 @@ impl DocumentWords {
     /// The vocabulary words (five letters or more) among the words of `keys`.
     pub fn new<'a>(corrector: &Corrector, keys: impl IntoIterator<Item = &'a str>) -> Self {
         let mut seen = std::collections::BTreeSet::new();
+        let mut checked = std::collections::HashSet::new();
         for key in keys {
             for word in key.split([' ', '\n']) {
                 if word.len() >= 5
                     && word.bytes().all(|b| b.is_ascii_lowercase())
-                    && !seen.contains(word)
+                    && checked.insert(word)
                     && corrector.is_word(word)
                 {
                     seen.insert(word.to_string());
@@ -366,9 +447,10 @@ impl DocumentWords {
             if w.len().abs_diff(t.len()) > 2 || w == token {
                 continue;
             }
-            let d = distance(t, w.as_bytes());
+            let Some(d) = distance_within(t, w.as_bytes(), limit) else {
+                continue;
+            };
             match best {
-                _ if d > limit => {}
                 Some((b, _)) if d > b => {}
                 Some((b, _)) if d == b => tied = true,
                 _ => {
@@ -384,68 +466,196 @@ impl DocumentWords {
     }
 }
 
-/// Edit-distance walk over the vocabulary automaton (a DP row per automaton edge), pruned when
-/// every cell is over budget.
-#[allow(clippy::too_many_arguments)]
-fn walk(
-    fst: &Fst<&[u8]>,
-    node: Node<'_>,
-    row: &[u16],
-    t: &[u8],
+/// States visited in one walk at most (bounds the worst case).
+const MAX_VISITS: usize = 8_000;
+
+/// Edit-distance walk over the vocabulary automaton (a distance row per automaton edge),
+/// pruned where every cell is over budget. Only the cells near the diagonal are worked out
+/// (one off it costs an edit), a state whose row could only be over budget is counted as
+/// visited without being read, and a state below which every word is too short to take the
+/// rest of the token within budget is not entered: the walk answers as the plain one does
+/// wherever the plain one stays within its visit limit (it always did on the dev and
+/// narrative corpora).
+struct WordWalk<'a> {
+    fst: &'a Fst<&'static [u8]>,
+    /// Longest word below each state, by address.
+    depths: Option<&'a [u8]>,
+    t: &'a [u8],
     budget: u16,
-    prefix: &mut Vec<u8>,
-    found: &mut Vec<(u16, Vec<u8>)>,
-    visits: &mut usize,
-) {
-    *visits += 1;
-    if *visits > 8_000 {
-        return;
-    }
-    let n = t.len();
-    if node.is_final() && row[n] <= budget {
-        found.push((row[n], prefix.clone()));
-    }
-    if row.iter().min().is_some_and(|&m| m > budget) {
-        return;
-    }
-    let mut next = vec![0u16; n + 1];
-    for tr in node.transitions() {
-        let b = tr.inp;
-        // OCR keeps a word's first letter, or confuses it: do not branch on any other.
-        if prefix.is_empty() && n > 0 && b != t[0] && !confusable(t[0], b) {
-            continue;
-        }
-        next[0] = row[0] + EDIT;
-        for j in 1..=n {
-            let sub = if t[j - 1] == b {
-                EQUAL
-            } else if confusable(t[j - 1], b) {
-                CONFUSABLE
-            } else {
-                EDIT
-            };
-            next[j] = (row[j] + EDIT)
-                .min(next[j - 1] + EDIT)
-                .min(row[j - 1] + sub);
-        }
-        prefix.push(b);
-        walk(
+    /// Cells off the diagonal within budget.
+    width: usize,
+    /// One row of `t.len() + 1` cells per depth.
+    rows: Vec<u16>,
+    prefix: Vec<u8>,
+    found: Vec<(u16, Vec<u8>)>,
+    visits: usize,
+}
+
+/// A cell over every budget.
+const FAR: u16 = u16::MAX / 4;
+
+impl<'a> WordWalk<'a> {
+    /// The vocabulary words within `budget` of `t`, with their costs.
+    fn run(
+        fst: &'a Fst<&'static [u8]>,
+        depths: Option<&'a [u8]>,
+        t: &'a [u8],
+        budget: u16,
+    ) -> Vec<(u16, Vec<u8>)> {
+        let n = t.len();
+        let width = (budget / EDIT) as usize;
+        // A prefix longer than the token by more than `width` is over budget: rows for
+        // depths up to n + width + 1 are all the walk writes.
+        let deepest = n + width + 2;
+        let mut walk = WordWalk {
             fst,
-            fst.node(tr.addr),
-            &next,
+            depths: depths.filter(|d| d.len() > fst.as_bytes().len()),
             t,
             budget,
-            prefix,
-            found,
-            visits,
-        );
-        prefix.pop();
+            width,
+            rows: vec![FAR; deepest * (n + 1)],
+            prefix: Vec::with_capacity(n + 4),
+            found: Vec::new(),
+            visits: 0,
+        };
+        for j in 0..=n.min(width) {
+            walk.rows[j] = j as u16 * EDIT;
+        }
+        walk.walk(fst.root(), 0);
+        walk.found
     }
+
+    fn walk(&mut self, node: Node<'_>, depth: usize) {
+        self.visits += 1;
+        if self.visits > MAX_VISITS {
+            return;
+        }
+        let n = self.t.len();
+        let w = n + 1;
+        let row = depth * w;
+        if node.is_final() && self.rows[row + n] <= self.budget {
+            self.found.push((self.rows[row + n], self.prefix.clone()));
+        }
+        let row_min = self.rows[row..row + w].iter().copied().min().unwrap_or(FAR);
+        if row_min > self.budget || (depth + 1) * w + w > self.rows.len() {
+            return;
+        }
+        let d = depth + 1;
+        let (lo, hi) = (d.saturating_sub(self.width), (d + self.width).min(n));
+        // When a step must cost less than an edit, only a byte equal to or confused with a
+        // token byte within reach can keep the prefix within budget.
+        let strict = self.budget - row_min < EDIT;
+        for tr in node.transitions() {
+            let b = tr.inp;
+            // OCR keeps a word's first letter, or confuses it: do not branch on any other.
+            if self.prefix.is_empty() && n > 0 && b != self.t[0] && !confusable(self.t[0], b) {
+                continue;
+            }
+            if strict
+                && !(lo.max(1)..=hi).any(|j| {
+                    let c = self.t[j - 1];
+                    c == b || confusable(c, b)
+                })
+            {
+                // Its row would be over budget: a visit that ends at once.
+                self.visits += 1;
+                continue;
+            }
+            let next = d * w;
+            self.rows[next..next + w].fill(FAR);
+            if lo == 0 {
+                self.rows[next] = self.rows[row] + EDIT;
+            }
+            for j in lo.max(1)..=hi {
+                let c = self.t[j - 1];
+                let sub = if c == b {
+                    EQUAL
+                } else if confusable(c, b) {
+                    CONFUSABLE
+                } else {
+                    EDIT
+                };
+                let v = (self.rows[row + j] + EDIT)
+                    .min(self.rows[next + j - 1] + EDIT)
+                    .min(self.rows[row + j - 1] + sub);
+                self.rows[next + j] = v.min(FAR);
+            }
+            if let Some(depths) = self.depths {
+                // The words below are at most `below` letters longer: the token's letters
+                // past that are gaps, an edit each.
+                let below = depths[tr.addr] as usize;
+                let reachable = (lo..=hi).any(|j| {
+                    self.rows[next + j] + EDIT * n.saturating_sub(j + below) as u16 <= self.budget
+                });
+                if !reachable {
+                    continue;
+                }
+            }
+            self.prefix.push(b);
+            let child = self.fst.node(tr.addr);
+            self.walk(child, d);
+            self.prefix.pop();
+        }
+    }
+}
+
+/// A number each of whose digits OCR reads for a letter ("10" for "to"), as between words.
+fn looks_like_letters(token: &str) -> bool {
+    token.len() >= 2
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_digit() && (b'a'..=b'z').any(|l| confusable(b, l)))
+}
+
+fn looks_alphabetic(word: &[u8]) -> bool {
+    word.iter().all(u8::is_ascii_alphabetic)
+}
+
+/// The token before key offset `start` on the same line, if any.
+fn word_before(k: &[u8], start: usize) -> Option<&[u8]> {
+    let end = start.checked_sub(1).filter(|&e| k[e] == b' ')?;
+    let begin = k[..end]
+        .iter()
+        .rposition(|&b| super::is_sep(b))
+        .map_or(0, |p| p + 1);
+    (begin < end).then(|| &k[begin..end])
+}
+
+/// The token after key offset `end` on the same line, if any.
+fn word_after(k: &[u8], end: usize) -> Option<&[u8]> {
+    let begin = end + 1;
+    if k.get(end) != Some(&b' ') {
+        return None;
+    }
+    let stop = k[begin..]
+        .iter()
+        .position(|&b| super::is_sep(b))
+        .map_or(k.len(), |p| begin + p);
+    (begin < stop).then(|| &k[begin..stop])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn damaged_lines_are_those_ocr_could_have_misread() {
+        let fix = corrector(&["chronic", "kidney", "disease", "stage"]);
+        let text =
+            "Chronic kidney disease\nCbronic kidnev disease\nstage 3\nstage3b\ndue 10 kidney\n";
+        let key = KeyText::new(text);
+        let lines: Vec<&str> = fix
+            .damaged_lines(text, &key)
+            .into_iter()
+            .map(|(s, e)| &text[s..e])
+            .collect();
+        // A line of vocabulary words and numbers reads as written.
+        // "10" between words may be a misread "to".
+        assert_eq!(
+            lines,
+            ["Cbronic kidnev disease", "stage3b", "due 10 kidney"]
+        );
+    }
 
     fn corrector(words: &[&str]) -> Corrector {
         let mut sorted: Vec<&str> = words.to_vec();
@@ -457,6 +667,7 @@ mod tests {
         let bytes: &'static [u8] = b.into_inner().unwrap().leak();
         Corrector {
             words: fst::Set::new(bytes).unwrap(),
+            depths: None,
             cache: Default::default(),
         }
     }
@@ -532,6 +743,131 @@ mod tests {
             c.correct_where(&row, &document, |_| true).0.key,
             "albuterol 5 mg ml"
         );
+    }
+
+    /// The word walk as first written (a full distance row per state, allocated per
+    /// visit): the oracle for [`WordWalk`].
+    #[allow(clippy::too_many_arguments)]
+    fn plain_walk(
+        fst: &Fst<&[u8]>,
+        node: Node<'_>,
+        row: &[u16],
+        t: &[u8],
+        budget: u16,
+        prefix: &mut Vec<u8>,
+        found: &mut Vec<(u16, Vec<u8>)>,
+        visits: &mut usize,
+    ) {
+        *visits += 1;
+        if *visits > MAX_VISITS {
+            return;
+        }
+        let n = t.len();
+        if node.is_final() && row[n] <= budget {
+            found.push((row[n], prefix.clone()));
+        }
+        if row.iter().min().is_some_and(|&m| m > budget) {
+            return;
+        }
+        let mut next = vec![0u16; n + 1];
+        for tr in node.transitions() {
+            let b = tr.inp;
+            if prefix.is_empty() && n > 0 && b != t[0] && !confusable(t[0], b) {
+                continue;
+            }
+            next[0] = row[0] + EDIT;
+            for j in 1..=n {
+                let sub = if t[j - 1] == b {
+                    EQUAL
+                } else if confusable(t[j - 1], b) {
+                    CONFUSABLE
+                } else {
+                    EDIT
+                };
+                next[j] = (row[j] + EDIT)
+                    .min(next[j - 1] + EDIT)
+                    .min(row[j - 1] + sub);
+            }
+            prefix.push(b);
+            plain_walk(
+                fst,
+                fst.node(tr.addr),
+                &next,
+                t,
+                budget,
+                prefix,
+                found,
+                visits,
+            );
+            prefix.pop();
+        }
+    }
+
+    fn vocabulary() -> &'static [String] {
+        static WORDS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+            use fst::Streamer;
+            let c = Corrector::default();
+            let mut out = Vec::new();
+            let mut s = c.words.stream();
+            while let Some(w) = s.next() {
+                if w.len() >= 4 {
+                    out.push(String::from_utf8_lossy(w).into_owned());
+                }
+            }
+            out
+        });
+        &WORDS
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// Misread vocabulary words: the banded walk finds what the plain walk finds, in the
+        /// same order, within every budget.
+        #[test]
+        fn banded_walk_finds_what_the_plain_walk_finds(
+            i in proptest::prelude::any::<proptest::sample::Index>(),
+            edits in proptest::collection::vec((proptest::prelude::any::<usize>(), 0u8..4), 0..4),
+            budget in 0u16..5,
+        ) {
+            let c = Corrector::default();
+            let words = vocabulary();
+            let mut t = words[i.index(words.len())].as_bytes().to_vec();
+            for (at, what) in edits {
+                let at = at % t.len().max(1);
+                match what {
+                    0 if !t.is_empty() => {
+                        let x = t[at];
+                        if let Some(o) = (b'0'..=b'z').find(|&o| o != x && confusable(x, o)) {
+                            t[at] = o;
+                        }
+                    }
+                    1 if t.len() > 1 => {
+                        t.remove(at);
+                    }
+                    2 => t.insert(at, b'e'),
+                    _ if !t.is_empty() => t[at] = b'q',
+                    _ => {}
+                }
+            }
+            let fst = c.words.as_fst();
+            let row: Vec<u16> = (0..=t.len() as u16).map(|j| j * EDIT).collect();
+            let (mut prefix, mut found, mut visits) = (Vec::new(), Vec::new(), 0);
+            plain_walk(fst, fst.root(), &row, &t, budget, &mut prefix, &mut found, &mut visits);
+            // (A walk cut short by the visit limit may answer otherwise: the limit is reached
+            // later when dead branches are not walked.)
+            proptest::prop_assume!(visits <= MAX_VISITS);
+            proptest::prop_assert_eq!(WordWalk::run(fst, c.depths, &t, budget), found);
+        }
+
+        /// The banded distance is the full one wherever it is within the limit.
+        #[test]
+        fn banded_distance_is_the_distance(a in "[a-z01 ]{0,14}", b in "[a-z01 ]{0,14}", limit in 0u16..8) {
+            let full = distance(a.as_bytes(), b.as_bytes());
+            proptest::prop_assert_eq!(
+                distance_within(a.as_bytes(), b.as_bytes(), limit),
+                (full <= limit).then_some(full)
+            );
+        }
     }
 
     #[test]

@@ -146,7 +146,8 @@ fn wrapped_term(
             .iter()
             .map(|&(end, g)| (end, 0u16, g))
             .max_by_key(|c| c.0);
-        let close = dictionary.approximate(&approx::window(k, 0, |_| false));
+        let close = dictionary
+            .approximate_beyond(&approx::window(k, 0, |_| false), exact.map_or(0, |e| e.0));
         let best = match (exact, close) {
             (Some(e), Some(c)) if c.0 > e.0 => Some(c),
             (Some(e), _) => Some(e),
