@@ -180,46 +180,6 @@ impl Corrector {
         self.words.contains(word)
     }
 
-    /// The lines of a page that look damaged by OCR, as sorted page-text ranges (a line
-    /// without its line break): those with a word that could be a misread vocabulary word
-    /// (as the corrector tries to mend), letters and digits in one word, a letter outside
-    /// ASCII, or between two words a number OCR could have read for letters ("due 10 type").
-    /// The other lines read as they are written: the approximate term walk is not run on them
-    /// (issue #18; born-digital text costs what exact matching costs).
-    pub fn damaged_lines(&self, text: &str, key: &KeyText) -> Vec<(usize, usize)> {
-        let k = key.key.as_bytes();
-        let mut lines: Vec<(usize, usize)> = Vec::new();
-        let mut i = 0;
-        while i < k.len() {
-            if super::is_sep(k[i]) {
-                i += 1;
-                continue;
-            }
-            let end = (i..k.len())
-                .find(|&j| super::is_sep(k[j]))
-                .unwrap_or(k.len());
-            let token = &key.key[i..end];
-            let damaged = !token.is_ascii()
-                || (token.bytes().any(|b| b.is_ascii_digit())
-                    && token.bytes().any(|b| b.is_ascii_alphabetic()))
-                || self.could_be_misread(token)
-                || (looks_like_letters(token)
-                    && word_before(k, i).is_some_and(looks_alphabetic)
-                    && word_after(k, end).is_some_and(looks_alphabetic));
-            if !damaged {
-                i = end;
-                continue;
-            }
-            let (at, _) = key.source_span(i, end);
-            let start = text[..at].rfind('\n').map_or(0, |p| p + 1);
-            let stop = text[at..].find('\n').map_or(text.len(), |p| at + p);
-            lines.push((start, stop));
-            // The rest of the line is damaged with it.
-            i = key.key_offset(stop).max(end);
-        }
-        lines
-    }
-
     /// The best vocabulary word for `token` and its cost in half-edits, when one is nearest
     /// within the budget the token's length allows.
     pub fn fix(&self, token: &str) -> Option<(String, u16)> {
@@ -599,63 +559,9 @@ impl<'a> WordWalk<'a> {
     }
 }
 
-/// A number each of whose digits OCR reads for a letter ("10" for "to"), as between words.
-fn looks_like_letters(token: &str) -> bool {
-    token.len() >= 2
-        && token
-            .bytes()
-            .all(|b| b.is_ascii_digit() && (b'a'..=b'z').any(|l| confusable(b, l)))
-}
-
-fn looks_alphabetic(word: &[u8]) -> bool {
-    word.iter().all(u8::is_ascii_alphabetic)
-}
-
-/// The token before key offset `start` on the same line, if any.
-fn word_before(k: &[u8], start: usize) -> Option<&[u8]> {
-    let end = start.checked_sub(1).filter(|&e| k[e] == b' ')?;
-    let begin = k[..end]
-        .iter()
-        .rposition(|&b| super::is_sep(b))
-        .map_or(0, |p| p + 1);
-    (begin < end).then(|| &k[begin..end])
-}
-
-/// The token after key offset `end` on the same line, if any.
-fn word_after(k: &[u8], end: usize) -> Option<&[u8]> {
-    let begin = end + 1;
-    if k.get(end) != Some(&b' ') {
-        return None;
-    }
-    let stop = k[begin..]
-        .iter()
-        .position(|&b| super::is_sep(b))
-        .map_or(k.len(), |p| begin + p);
-    (begin < stop).then(|| &k[begin..stop])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn damaged_lines_are_those_ocr_could_have_misread() {
-        let fix = corrector(&["chronic", "kidney", "disease", "stage"]);
-        let text =
-            "Chronic kidney disease\nCbronic kidnev disease\nstage 3\nstage3b\ndue 10 kidney\n";
-        let key = KeyText::new(text);
-        let lines: Vec<&str> = fix
-            .damaged_lines(text, &key)
-            .into_iter()
-            .map(|(s, e)| &text[s..e])
-            .collect();
-        // A line of vocabulary words and numbers reads as written.
-        // "10" between words may be a misread "to".
-        assert_eq!(
-            lines,
-            ["Cbronic kidnev disease", "stage3b", "due 10 kidney"]
-        );
-    }
 
     fn corrector(words: &[&str]) -> Corrector {
         let mut sorted: Vec<&str> = words.to_vec();

@@ -127,14 +127,7 @@ impl Extractor {
         // Context triggers are read on the corrected key too ("intormation not available").
         let triggers = self.context.scan(page.text, &page.match_key);
         let terms = if page.ocr {
-            // The approximate walk only where OCR may have damaged the line: a clean line
-            // reads as written (issue #18).
-            let damaged = self.corrector.damaged_lines(page.text, page.key);
-            let on_damaged_line = |o: usize| {
-                let i = damaged.partition_point(|&(_, e)| e < o);
-                damaged.get(i).is_some_and(|&(s, _)| s <= o)
-            };
-            let reads = |o: usize| on_damaged_line(o) && policy.reads(page.index, o);
+            let reads = |o: usize| policy.reads(page.index, o);
             find_terms_approximately(&self.dictionary, page.text, &page.match_key, &reads)
         } else {
             find_terms(&self.dictionary, page.text, &page.match_key)
