@@ -146,6 +146,7 @@ pub fn run(extractor: &Extractor, job: &Job, opts: &JobOptions) -> Outcome {
             max_file_bytes: opts.max_file_bytes,
             ocr: opts.ocr,
             ocr_threads: opts.ocr_threads.max(1),
+            page_images: false,
         },
         format: match opts.format {
             Format::Json => convert::Format::Json,

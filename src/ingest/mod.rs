@@ -11,7 +11,9 @@ pub mod rules;
 pub mod text;
 
 pub(crate) use document::hex;
-pub use document::{Document, IngestOptions, OcrMode, PROGRESS, Page, PageOrigin, SourceInfo};
+pub use document::{
+    Document, IngestOptions, OcrMode, PROGRESS, Page, PageImage, PageOrigin, SourceInfo, WordBox,
+};
 
 use std::path::Path;
 

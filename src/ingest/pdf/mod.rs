@@ -220,12 +220,14 @@ pub fn read_pages(path: &Path, bytes: &[u8], options: &IngestOptions) -> Result<
                 text: text.replace("\r\n", "\n"),
                 origin: PageOrigin::Ocr,
                 rows: Vec::new(),
+                image: None,
             },
             None => Page {
                 number: p.number,
                 text: p.text,
                 origin: PageOrigin::TextLayer,
                 rows: p.rows,
+                image: None,
             },
         })
         .collect();
