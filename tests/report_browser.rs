@@ -257,3 +257,59 @@ fn report_of_a_fax_text_marks_every_evidence() {
     let c = check_report(&fixture("onc-referral.fax.txt"));
     assert_eq!(c.marks, c.expected);
 }
+
+/// Whether Tesseract and poppler are installed: the scanned-page test needs them (CI
+/// installs them); without them it fails and says so.
+fn require_ocr() {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for tool in ["tesseract", "pdftoppm"] {
+        assert!(
+            std::env::split_paths(&path).any(|d| d.join(tool).is_file()),
+            "this test needs {tool}: apt-get install tesseract-ocr tesseract-ocr-eng poppler-utils"
+        );
+    }
+}
+
+#[test]
+fn report_of_an_image_only_fax_marks_every_evidence_on_the_text_and_the_page_image() {
+    require_ocr();
+    let c = check_report(&fixture("bench/onc-referral-4-pages.fax.pdf"));
+    assert_eq!(c.marks, c.expected);
+    assert_eq!(c.boxes, c.expected, "every mention boxed on its page image");
+}
+
+#[test]
+fn page_images_leave_the_ocr_text_unchanged_and_boxes_point_at_their_words() {
+    require_ocr();
+    let path = fixture("bad/scanned-page.pdf");
+    let options = chart2fhir::ingest::IngestOptions::default();
+    let plain = chart2fhir::ingest::read(&path, &options).expect("OCR");
+    let with = chart2fhir::ingest::read(
+        &path,
+        &chart2fhir::ingest::IngestOptions {
+            page_images: true,
+            ..options
+        },
+    )
+    .expect("OCR with images");
+    assert_eq!(plain.pages.len(), with.pages.len());
+    for (a, b) in plain.pages.iter().zip(&with.pages) {
+        assert!(a.image.is_none());
+        assert!(a.text == b.text, "page {}: the same text", a.number);
+        let img = b.image.as_ref().expect("an image for an OCR'd page");
+        assert!(img.png.starts_with(b"\x89PNG"));
+        assert!(img.width > 500 && img.height > 500);
+        assert!(
+            img.words.len() > 20,
+            "the words are mapped ({} of them)",
+            img.words.len()
+        );
+        for w in &img.words {
+            assert!(
+                b.text[w.start..w.end] == w.text,
+                "a word box names its own span"
+            );
+            assert!(w.left + w.width <= img.width && w.top + w.height <= img.height);
+        }
+    }
+}

@@ -7,6 +7,7 @@
 mod document;
 pub mod ocr;
 pub mod pdf;
+mod png;
 pub mod rules;
 pub mod text;
 
