@@ -42,6 +42,9 @@ pub struct Options {
     /// `Provenance.recorded`; `None`: `$SOURCE_DATE_EPOCH`, else the file's modification time
     /// (see [`default_recorded`]).
     pub recorded: Option<String>,
+    /// Also make the HTML spot-check report ([`crate::report::html`]); scanned pages keep
+    /// their images for it.
+    pub report: bool,
 }
 
 /// The shape of the output.
@@ -117,6 +120,8 @@ pub struct Converted {
     pub output: Output,
     /// Findings written, per kind.
     pub counts: Counts,
+    /// The HTML spot-check report, when asked for.
+    pub report: Option<String>,
 }
 
 /// What became of one input: what is known about it (once read), and its output or why
@@ -131,7 +136,11 @@ pub struct Conversion {
 
 /// Reads `path`, extracts its findings and renders them as `options` ask.
 pub fn convert(extractor: &Extractor, path: &Path, options: &Options) -> Conversion {
-    let doc = match ingest::read(path, &options.ingest) {
+    let ingest_options = IngestOptions {
+        page_images: options.ingest.page_images || options.report,
+        ..options.ingest.clone()
+    };
+    let doc = match ingest::read(path, &ingest_options) {
         Ok(d) => d,
         Err(e) => {
             return Conversion {
@@ -146,10 +155,23 @@ pub fn convert(extractor: &Extractor, path: &Path, options: &Options) -> Convers
         sha256: doc.source.sha256_hex(),
         pages: doc.pages.len(),
     };
+    let report = options.report.then(|| {
+        crate::report::html::render(
+            &doc,
+            &extraction,
+            &crate::report::html::ReportOptions {
+                include_unasserted: options.include_unasserted,
+                allow_multiple_patients: options.allow_multiple_patients,
+            },
+        )
+    });
     drop(doc);
     Conversion {
         source: Some(source),
-        result: render(path, &extraction, options),
+        result: render(path, &extraction, options).map(|mut c| {
+            c.report = report;
+            c
+        }),
     }
 }
 
@@ -192,7 +214,11 @@ fn render(path: &Path, x: &Extraction, options: &Options) -> Result<Converted> {
             }
         }
     };
-    Ok(Converted { output, counts })
+    Ok(Converted {
+        output,
+        counts,
+        report: None,
+    })
 }
 
 /// The findings a bundle of `x` holds, per kind.

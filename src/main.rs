@@ -227,6 +227,11 @@ struct BatchArgs {
     /// No progress on stderr (the summary is still printed).
     #[arg(short, long)]
     quiet: bool,
+    /// Also write each input's spot-check report beside its output (<OUT>/<path>.html, see
+    /// `chart2fhir report`) and an index of every input with its counts and status
+    /// (<OUT>/index.html; with --log, <LOG>.html).
+    #[arg(long)]
+    report: bool,
     /// Provenance.recorded instant (default: $SOURCE_DATE_EPOCH, else each file's mtime).
     #[arg(long, value_name = "INSTANT")]
     recorded: Option<String>,
@@ -397,6 +402,7 @@ fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
         include_unasserted: args.include_unasserted,
         allow_multiple_patients: args.allow_multiple_patients,
         recorded: args.recorded,
+        report: false,
     };
     let converted = convert::convert(&extractor, &args.file, &options).result?;
     match &args.output {
@@ -471,6 +477,7 @@ fn batch(args: BatchArgs) -> Result<ExitCode, Failure> {
             max_file_bytes: 512 * 1024 * 1024,
             ocr: args.ocr.into(),
             ocr_threads: 1,
+            report: args.report,
         },
         workers,
         isolation: match args.isolation {

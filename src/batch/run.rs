@@ -16,7 +16,7 @@ use base64::Engine;
 use sha1::Digest;
 
 use super::inputs::{Inputs, Job, Source};
-use super::job::{Format, JobOptions, Outcome, Status, output_path};
+use super::job::{Format, JobOptions, Outcome, Status, output_path, report_path};
 use super::progress::{Progress, Tally};
 use super::worker::{Worker, WorkerConfig, run_contained};
 use crate::error::{Error, Result};
@@ -279,6 +279,7 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
         ..Default::default()
     };
     let mut pending: BTreeMap<usize, Outcome> = BTreeMap::new();
+    let mut index: Vec<crate::report::html::IndexRow> = Vec::new();
     let mut next = 0usize;
     let stdout = std::io::stdout();
     for (seq, _job, outcome) in rx {
@@ -315,6 +316,9 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
                     }
                 }
             }
+            if opts.job.report {
+                index.push(index_row(&o));
+            }
             t.pages += o.pages.unwrap_or(0) as u64;
             if let Some(c) = &o.counts {
                 t.findings += (c.allergies + c.medications + c.conditions) as u64;
@@ -338,16 +342,74 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
             source,
         })?;
     }
+    if opts.job.report {
+        let at = match &opts.log {
+            None => out.join("index.html"),
+            Some(log) => {
+                let mut p = log.clone().into_os_string();
+                p.push(".html");
+                PathBuf::from(p)
+            }
+        };
+        let base = at.parent().map(Path::to_path_buf).unwrap_or_default();
+        for row in &mut index {
+            if let Some(r) = &row.report {
+                row.report = Some(relative_href(&base, Path::new(r)));
+            }
+        }
+        crate::sink::write_atomic(&at, crate::report::html::index(&index).as_bytes())?;
+    }
     progress.finish();
     report.problems = std::mem::take(&mut *problems.lock().expect("lock"));
     report.elapsed = started.elapsed();
     Ok(report)
 }
 
+/// An outcome as a row of the report index.
+fn index_row(o: &Outcome) -> crate::report::html::IndexRow {
+    crate::report::html::IndexRow {
+        input: o.input.clone(),
+        status: match o.status {
+            Status::Written => "written",
+            Status::Failed => "failed",
+            Status::Skipped => "skipped",
+        },
+        reason: o.reason.clone(),
+        pages: o.pages,
+        counts: o
+            .counts
+            .as_ref()
+            .map(|c| (c.allergies, c.medications, c.conditions)),
+        report: o.report.clone().filter(|r| Path::new(r).is_file()),
+    }
+}
+
+/// A link from a page in `base` to `target`: its path under `base` when it is there, else
+/// the path as it is; `%`, `#`, `?` and spaces escaped.
+fn relative_href(base: &Path, target: &Path) -> String {
+    let rel = target.strip_prefix(base).unwrap_or(target);
+    let mut href = String::new();
+    for c in rel.to_string_lossy().chars() {
+        match c {
+            '%' => href.push_str("%25"),
+            '#' => href.push_str("%23"),
+            '?' => href.push_str("%3F"),
+            ' ' => href.push_str("%20"),
+            '\\' => href.push('/'),
+            c => href.push(c),
+        }
+    }
+    href
+}
+
 /// An input whose output is already there for the same content (its SHA-1 is in the output's
 /// DocumentReference) and the same bundle type is skipped.
 fn already_done(job: &Job, opts: &JobOptions, force: bool) -> Option<Outcome> {
     if force {
+        return None;
+    }
+    let report = report_path(opts, &job.relative);
+    if opts.report && !report.is_file() {
         return None;
     }
     let out = output_path(opts, &job.relative);
@@ -376,6 +438,7 @@ fn already_done(job: &Job, opts: &JobOptions, force: bool) -> Option<Outcome> {
         pages: None,
         counts: None,
         output: Some(out.display().to_string()),
+        report: opts.report.then(|| report.display().to_string()),
         elapsed_ms: 0,
     })
 }
