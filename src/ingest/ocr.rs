@@ -112,8 +112,9 @@ impl OcrEngine {
         let image = match super::rules::Gray::from_pgm(&image) {
             Some(mut gray) => {
                 if keep_image {
-                    // The page as scanned, before the rules come out.
-                    seen = Some((super::png::encode(&gray), gray.width, gray.height));
+                    // The page as scanned, before the rules come out (encoded once Tesseract
+                    // is done, so that its time limit is Tesseract's alone).
+                    seen = Some(gray.clone());
                 }
                 gray.remove_rules(dpi);
                 gray.to_pgm()
@@ -121,8 +122,9 @@ impl OcrEngine {
             None => image,
         };
         if keep_image {
-            let (png, width, height) = seen.ok_or("pdftoppm did not write a grey image")?;
+            let seen = seen.ok_or("pdftoppm did not write a grey image")?;
             let (text, tsv) = self.tesseract_with_boxes(image, deadline)?;
+            let (png, width, height) = (super::png::encode(&seen), seen.width, seen.height);
             let words = map_words(&text, &tsv);
             return Ok((
                 text,
