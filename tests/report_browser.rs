@@ -136,6 +136,8 @@ const CHECK: &str = r#"
     if (!ok) { problems.push(where + ': no highlighted mark with the evidence text (' + found.length + ' at that span)'); return; }
     marks++;
     if (page.querySelector('figure.scan')) {
+      var img = page.querySelector('figure.scan img');
+      if (!img.complete || !img.naturalWidth) { problems.push(where + ': the page image did not load'); }
       var bs = page.querySelectorAll('.scan-box .box[data-mention="' + ok + '"]');
       var shown = Array.prototype.filter.call(bs, function (b) { var r = b.getBoundingClientRect(); return r.width > 0 && r.height > 0; });
       if (!shown.length) { problems.push(where + ': no word box on the page image'); } else { boxes++; }

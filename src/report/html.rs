@@ -385,7 +385,7 @@ fn scan(out: &mut String, n: u32, img: &crate::ingest::PageImage, placed: &[Plac
     let _ = write!(
         out,
         "<figure class=\"scan\"><div class=\"scan-box\" style=\"aspect-ratio: {} / {}\">\
-         <img src=\"data:image/png;base64,{}\" alt=\"Page {n} as scanned\" width=\"{}\" height=\"{}\" loading=\"lazy\" decoding=\"async\">",
+         <img src=\"data:image/png;base64,{}\" alt=\"Page {n} as scanned\" width=\"{}\" height=\"{}\">",
         img.width,
         img.height,
         base64::engine::general_purpose::STANDARD.encode(&img.png),
