@@ -21,7 +21,8 @@ fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     out.extend_from_slice(&crc.sum().to_be_bytes());
 }
 
-/// Whether nearly every pixel (19 in 20) is within a sixteenth of black or of white.
+/// Whether nearly every pixel (9 in 10) is within a sixteenth of black or of white (a fax
+/// page of the dev corpus rendered by poppler: 94%).
 fn is_bilevel(img: &Gray) -> bool {
     let white = img.maxval.max(1) as u32;
     let near = img
@@ -32,7 +33,7 @@ fn is_bilevel(img: &Gray) -> bool {
             p * 16 <= white || p * 16 >= white * 15
         })
         .count();
-    near * 20 >= img.pixels.len() * 19
+    near * 10 >= img.pixels.len() * 9
 }
 
 /// The image as a PNG.
