@@ -44,6 +44,10 @@ pub struct Options {
     pub recorded: Option<String>,
     /// `--profile us-core`: US Core 7.0.0 shapes (see [`fhir::uscore`]); `None`: plain R4.
     pub us_core: Option<fhir::uscore::UsCoreOptions>,
+
+    /// Also make the HTML spot-check report ([`crate::report::html`]); scanned pages keep
+    /// their images for it.
+    pub report: bool,
 }
 
 /// The shape of the output.
@@ -132,6 +136,8 @@ pub struct Converted {
     pub output: Output,
     /// Findings written, per kind.
     pub counts: Counts,
+    /// The HTML spot-check report, when asked for.
+    pub report: Option<String>,
 }
 
 /// What became of one input: what is known about it (once read), and its output or why
@@ -146,7 +152,11 @@ pub struct Conversion {
 
 /// Reads `path`, extracts its findings and renders them as `options` ask.
 pub fn convert(extractor: &Extractor, path: &Path, options: &Options) -> Conversion {
-    let doc = match ingest::read(path, &options.ingest) {
+    let ingest_options = IngestOptions {
+        page_images: options.ingest.page_images || options.report,
+        ..options.ingest.clone()
+    };
+    let doc = match ingest::read(path, &ingest_options) {
         Ok(d) => d,
         Err(e) => {
             return Conversion {
@@ -173,10 +183,23 @@ pub fn convert(extractor: &Extractor, path: &Path, options: &Options) -> Convers
         sha256: doc.source.sha256_hex(),
         pages: doc.pages.len(),
     };
+    let report = options.report.then(|| {
+        crate::report::html::render(
+            &doc,
+            &extraction,
+            &crate::report::html::ReportOptions {
+                include_unasserted: options.include_unasserted,
+                allow_multiple_patients: options.allow_multiple_patients,
+            },
+        )
+    });
     drop(doc);
     Conversion {
         source: Some(source),
-        result: render(path, &extraction, options, us_core),
+        result: render(path, &extraction, options, us_core).map(|mut c| {
+            c.report = report;
+            c
+        }),
     }
 }
 
@@ -253,7 +276,11 @@ fn render(
             }
         }
     };
-    Ok(Converted { output, counts })
+    Ok(Converted {
+        output,
+        counts,
+        report: None,
+    })
 }
 
 /// The findings a bundle of `x` holds, per kind.

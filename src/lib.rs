@@ -8,7 +8,7 @@
 //! ```text
 //! path ─► ingest ─► normalize ─► sections ─► dictionary::matcher ─► context
 //!      ─► pipeline stages (roles, terms, combinations, wrapped cells, rows + attributes)
-//!      ─► consolidate ─► Extraction ─► fhir | report::summary ─► sink
+//!      ─► consolidate ─► Extraction ─► fhir | report::{summary, html} ─► sink
 //! ```
 //!
 //! One input end to end is one call, [`convert::convert`]: what `chart2fhir extract` and every

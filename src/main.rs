@@ -64,6 +64,10 @@ enum Command {
     /// a manifest of what became of each, resumable.
     #[command(after_long_help = BATCH_HELP)]
     Batch(BatchArgs),
+    /// Write a spot-check report: one self-contained HTML page with the patient, every
+    /// finding in a table, and every page with each finding's words marked where they stand
+    /// (scanned pages: the page image with the words' boxes). Opens from disk; no network.
+    Report(ReportArgs),
     /// Look into the dictionaries.
     Dict {
         #[command(subcommand)]
@@ -251,6 +255,12 @@ struct BatchArgs {
     /// Needs every input in this one run (not with --shard).
     #[arg(long, conflicts_with = "shard")]
     join_patients: bool,
+
+    /// Also write each input's spot-check report beside its output (<OUT>/<path>.html, see
+    /// `chart2fhir report`) and an index of every input with its counts and status
+    /// (<OUT>/index.html; with --log, <LOG>.html).
+    #[arg(long)]
+    report: bool,
     /// Provenance.recorded instant (default: $SOURCE_DATE_EPOCH, else each file's mtime).
     #[arg(long, value_name = "INSTANT")]
     recorded: Option<String>,
@@ -271,6 +281,31 @@ struct BatchArgs {
     /// instead of its file: URL.
     #[arg(long, requires = "profile")]
     embed_document: bool,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// The document: a PDF (text layer or scanned) or a fax / OCR text record.
+    file: PathBuf,
+    /// Write the report here (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Count negated and possible conditions as written, as `extract --include-unasserted`
+    /// does.
+    #[arg(long)]
+    include_unasserted: bool,
+    /// Say the bundle is written even when the headers name different patients.
+    #[arg(long)]
+    allow_multiple_patients: bool,
+    /// OCR for scanned / faxed pages (needs tesseract and pdftoppm).
+    #[arg(long, value_enum, default_value = "auto")]
+    ocr: OcrArg,
+    /// Pages read by OCR at the same time (default: all cores).
+    #[arg(long, value_name = "N")]
+    ocr_jobs: Option<usize>,
+    /// Add a site's own term table. Repeatable.
+    #[arg(long = "dict", value_name = "FILE")]
+    dicts: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -354,6 +389,7 @@ fn main() -> ExitCode {
         Command::Extract(args) => extract(args),
         Command::Batch(args) => batch(args),
         Command::Text { file, page } => text(&file, page),
+        Command::Report(args) => report(args),
         Command::Dict { command, dicts } => dict(command, &dicts),
     };
     match result {
@@ -435,6 +471,7 @@ fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
             &args.organization,
             args.embed_document,
         ),
+        report: false,
     };
     let converted = convert::convert(&extractor, &args.file, &options).result?;
     match &args.output {
@@ -515,6 +552,7 @@ fn batch(args: BatchArgs) -> Result<ExitCode, Failure> {
             max_file_bytes: 512 * 1024 * 1024,
             ocr: args.ocr.into(),
             ocr_threads: 1,
+            report: args.report,
         },
         workers,
         isolation: match args.isolation {
@@ -540,6 +578,32 @@ fn batch(args: BatchArgs) -> Result<ExitCode, Failure> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
+    let extractor = extractor(&args.dicts)?;
+    let defaults = ingest::IngestOptions::default();
+    let options = ingest::IngestOptions {
+        ocr: args.ocr.into(),
+        ocr_threads: args.ocr_jobs.unwrap_or(defaults.ocr_threads).max(1),
+        page_images: true,
+        ..defaults
+    };
+    let doc = ingest::read(&args.file, &options)?;
+    let extraction = extractor.extract(&doc);
+    let html = chart2fhir::report::html::render(
+        &doc,
+        &extraction,
+        &chart2fhir::report::html::ReportOptions {
+            include_unasserted: args.include_unasserted,
+            allow_multiple_patients: args.allow_multiple_patients,
+        },
+    );
+    match &args.output {
+        Some(path) => chart2fhir::sink::write_atomic(path, html.as_bytes())?,
+        None => stdout_write(html.as_bytes())?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn text(file: &Path, page: Option<u32>) -> Result<ExitCode, Failure> {

@@ -655,3 +655,77 @@ fn processes_sharing_one_output_folder_keep_their_own_logs() {
         "outputs differ from one process over the folder"
     );
 }
+
+#[test]
+fn batch_report_writes_a_page_per_input_beside_its_bundle_and_an_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(input.join("sub dir")).unwrap();
+    std::fs::copy(fixture("onc-referral.pdf"), input.join("a.pdf")).unwrap();
+    std::fs::copy(
+        fixture("onc-referral.fax.txt"),
+        input.join("sub dir/b.fax.txt"),
+    )
+    .unwrap();
+    std::fs::write(input.join("empty.txt"), b"").unwrap();
+    let out = dir.path().join("out");
+    let args = [
+        "batch",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--report",
+        "-q",
+    ];
+    let r = run_bounded(&args, Duration::from_secs(120));
+    assert_eq!(r.status.code(), Some(1), "the empty input fails");
+    for name in ["a.pdf", "sub dir/b.fax.txt"] {
+        assert!(out.join(format!("{name}.json")).is_file());
+        let html = std::fs::read_to_string(out.join(format!("{name}.html"))).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<mark class=\"ev"));
+    }
+    assert!(
+        !out.join("empty.txt.html").exists(),
+        "nothing for a failed input"
+    );
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(index.contains("href=\"a.pdf.html\""));
+    assert!(index.contains("href=\"sub%20dir/b.fax.txt.html\""));
+    assert!(index.contains("3 inputs: 2 written, 1 failed"));
+    let lines = manifest(&out);
+    assert!(
+        lines
+            .iter()
+            .filter(|l| l["status"] == "written")
+            .all(|l| l["report"].as_str().is_some_and(|r| r.ends_with(".html")))
+    );
+
+    // A report deleted since: its input is redone, not skipped.
+    std::fs::remove_file(out.join("a.pdf.html")).unwrap();
+    run_bounded(&args, Duration::from_secs(120));
+    assert!(out.join("a.pdf.html").is_file());
+    let lines = manifest(&out);
+    let status = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l["input"].as_str().unwrap().ends_with(name))
+            .map(|l| l["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(status("a.pdf").as_deref(), Some("written"));
+    assert_eq!(status("b.fax.txt").as_deref(), Some("skipped"));
+
+    // Without --report, the manifest has no report field.
+    let plain = dir.path().join("plain");
+    run_bounded(
+        &[
+            "batch",
+            input.to_str().unwrap(),
+            "--out",
+            plain.to_str().unwrap(),
+            "-q",
+        ],
+        Duration::from_secs(120),
+    );
+    assert!(manifest(&plain).iter().all(|l| l.get("report").is_none()));
+    assert!(!plain.join("index.html").exists());
+}

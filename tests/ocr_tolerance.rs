@@ -24,6 +24,7 @@ fn ocr_doc(text: &str) -> Document {
             text: text.to_string(),
             origin: PageOrigin::Ocr,
             rows: Vec::new(),
+            image: None,
         }],
     }
 }

@@ -305,6 +305,7 @@ mod tests {
             text: text.to_string(),
             origin: crate::ingest::PageOrigin::TextRecord,
             rows: Vec::new(),
+            image: None,
         };
         let (row_start, end) = row_span(&page, s, None, None, (0, text.len()));
         row_facts(text, &key, row_start..end, s..e, 0, false)

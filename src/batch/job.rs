@@ -55,6 +55,9 @@ pub struct JobOptions {
     pub ocr: ingest::OcrMode,
     /// Pages OCR'd at once within one input (1 in batch: inputs already run in parallel).
     pub ocr_threads: usize,
+    /// Also write each input's HTML spot-check report (`<out>/<relative path>.html`).
+    #[serde(default)]
+    pub report: bool,
 }
 
 /// What a manifest line says about a joined patient (see [`super::patients`]).
@@ -101,6 +104,9 @@ pub struct Outcome {
     pub counts: Option<Counts>,
     /// Where the output went.
     pub output: Option<String>,
+    /// Where its spot-check report went (`batch --report`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<String>,
     /// Wall-clock time spent on it.
     pub elapsed_ms: u64,
     /// Its Patient is another input's too (see [`super::patients`]): the shared id, the
@@ -122,6 +128,7 @@ impl Outcome {
             pages: None,
             counts: None,
             output: None,
+            report: None,
             elapsed_ms,
             patient: None,
         }
@@ -135,6 +142,13 @@ pub fn output_path(opts: &JobOptions, relative: &Path) -> PathBuf {
         Format::Json => ".json",
         Format::Ndjson => ".ndjson",
     });
+    opts.out_dir.join(name)
+}
+
+/// Where a job's spot-check report goes (`batch --report`).
+pub fn report_path(opts: &JobOptions, relative: &Path) -> PathBuf {
+    let mut name = relative.as_os_str().to_os_string();
+    name.push(".html");
     opts.out_dir.join(name)
 }
 
@@ -165,6 +179,7 @@ pub fn run(extractor: &Extractor, job: &Job, opts: &JobOptions) -> Outcome {
             max_file_bytes: opts.max_file_bytes,
             ocr: opts.ocr,
             ocr_threads: opts.ocr_threads.max(1),
+            page_images: false,
         },
         format: match opts.format {
             Format::Json => convert::Format::Json,
@@ -180,6 +195,7 @@ pub fn run(extractor: &Extractor, job: &Job, opts: &JobOptions) -> Outcome {
         allow_multiple_patients: opts.allow_multiple_patients,
         recorded: opts.recorded.clone(),
         us_core: opts.us_core.clone(),
+        report: opts.report,
     };
     let conversion = convert::convert(extractor, &job.path, &options);
     let source = conversion.source;
@@ -194,6 +210,17 @@ pub fn run(extractor: &Extractor, job: &Job, opts: &JobOptions) -> Outcome {
         Err(e) => return failed(e, source.as_ref(), true),
     };
     let out = output_path(opts, &job.relative);
+    // The report first: an output on disk means its report is there too (resume skips it).
+    let report = match &converted.report {
+        Some(html) => {
+            let path = report_path(opts, &job.relative);
+            if let Err(e) = crate::sink::write_atomic(&path, html.as_bytes()) {
+                return failed(e, source.as_ref(), false);
+            }
+            Some(path.display().to_string())
+        }
+        None => None,
+    };
     if let Err(e) = converted.output.write_unsynced(&out) {
         return failed(e, source.as_ref(), false);
     }
@@ -207,6 +234,7 @@ pub fn run(extractor: &Extractor, job: &Job, opts: &JobOptions) -> Outcome {
         pages: source.as_ref().map(|s| s.pages),
         counts: Some(converted.counts),
         output: Some(out.display().to_string()),
+        report,
         elapsed_ms: ms(),
         patient: None,
     }

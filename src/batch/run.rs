@@ -16,7 +16,7 @@ use base64::Engine;
 use sha1::Digest;
 
 use super::inputs::{Inputs, Job, Source};
-use super::job::{Format, JobOptions, Outcome, Status, output_path};
+use super::job::{Format, JobOptions, Outcome, Status, output_path, report_path};
 use super::progress::{Progress, Tally};
 use super::worker::{Worker, WorkerConfig, run_contained};
 use crate::error::{Error, Result};
@@ -292,6 +292,7 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
     };
     let mut pending: BTreeMap<usize, Outcome> = BTreeMap::new();
     let mut all: Vec<Outcome> = Vec::new();
+    let mut index: Vec<crate::report::html::IndexRow> = Vec::new();
     let mut next = 0usize;
     let stdout = std::io::stdout();
     for (seq, _job, outcome) in rx {
@@ -327,6 +328,9 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
                         e.1.push(o.input.clone());
                     }
                 }
+            }
+            if opts.job.report {
+                index.push(index_row(&o));
             }
             t.pages += o.pages.unwrap_or(0) as u64;
             if let Some(c) = &o.counts {
@@ -372,6 +376,23 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
     }
     if opts.job.format == Format::Ndjson && opts.shard.is_none() && opts.log.is_none() {
         bulk_manifest(out, &all, opts.job.recorded.as_deref())?;
+    }
+    if opts.job.report {
+        let at = match &opts.log {
+            None => out.join("index.html"),
+            Some(log) => {
+                let mut p = log.clone().into_os_string();
+                p.push(".html");
+                PathBuf::from(p)
+            }
+        };
+        let base = at.parent().map(Path::to_path_buf).unwrap_or_default();
+        for row in &mut index {
+            if let Some(r) = &row.report {
+                row.report = Some(relative_href(&base, Path::new(r)));
+            }
+        }
+        crate::sink::write_atomic(&at, crate::report::html::index(&index).as_bytes())?;
     }
     progress.finish();
     report.problems = std::mem::take(&mut *problems.lock().expect("lock"));
@@ -419,10 +440,51 @@ fn bulk_manifest(out: &Path, outcomes: &[Outcome], recorded: Option<&str>) -> Re
     crate::sink::write_atomic(&out.join(BULK_MANIFEST), &bytes)
 }
 
+/// An outcome as a row of the report index.
+fn index_row(o: &Outcome) -> crate::report::html::IndexRow {
+    crate::report::html::IndexRow {
+        input: o.input.clone(),
+        status: match o.status {
+            Status::Written => "written",
+            Status::Failed => "failed",
+            Status::Skipped => "skipped",
+        },
+        reason: o.reason.clone(),
+        pages: o.pages,
+        counts: o
+            .counts
+            .as_ref()
+            .map(|c| (c.allergies, c.medications, c.conditions)),
+        report: o.report.clone().filter(|r| Path::new(r).is_file()),
+    }
+}
+
+/// A link from a page in `base` to `target`: its path under `base` when it is there, else
+/// the path as it is; `%`, `#`, `?` and spaces escaped.
+fn relative_href(base: &Path, target: &Path) -> String {
+    let rel = target.strip_prefix(base).unwrap_or(target);
+    let mut href = String::new();
+    for c in rel.to_string_lossy().chars() {
+        match c {
+            '%' => href.push_str("%25"),
+            '#' => href.push_str("%23"),
+            '?' => href.push_str("%3F"),
+            ' ' => href.push_str("%20"),
+            '\\' => href.push('/'),
+            c => href.push(c),
+        }
+    }
+    href
+}
+
 /// An input whose output is already there for the same content (its SHA-1 is in the output's
 /// DocumentReference) and the same bundle type is skipped.
 fn already_done(job: &Job, opts: &JobOptions, force: bool) -> Option<Outcome> {
     if force {
+        return None;
+    }
+    let report = report_path(opts, &job.relative);
+    if opts.report && !report.is_file() {
         return None;
     }
     let out = output_path(opts, &job.relative);
@@ -455,6 +517,7 @@ fn already_done(job: &Job, opts: &JobOptions, force: bool) -> Option<Outcome> {
         pages: None,
         counts: None,
         output: Some(out.display().to_string()),
+        report: opts.report.then(|| report.display().to_string()),
         elapsed_ms: 0,
         patient: None,
     })

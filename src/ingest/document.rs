@@ -29,6 +29,67 @@ pub struct Page {
     /// Byte offsets where table rows start, when the layout tells them (PDF text layers):
     /// a row may span several lines when its cells wrap. Empty: every line is a row.
     pub rows: Vec<usize>,
+    /// The page image and where OCR read each word, for the report (only for OCR'd pages,
+    /// and only when [`IngestOptions::page_images`] asks for it).
+    pub image: Option<Box<PageImage>>,
+}
+
+/// An OCR'd page as the scanner saw it: the image (a small grey or bilevel PNG at the scan's
+/// resolution) and the box of every word Tesseract read, mapped to the page text.
+#[derive(Clone)]
+pub struct PageImage {
+    /// PNG bytes.
+    pub png: Vec<u8>,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Every word read, in reading order.
+    pub words: Vec<WordBox>,
+}
+
+impl std::fmt::Debug for PageImage {
+    // The image and the words are document content: only their sizes are shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "PageImage {{ {}x{}, {} PNG bytes, {} words }}",
+            self.width,
+            self.height,
+            self.png.len(),
+            self.words.len()
+        )
+    }
+}
+
+/// One word OCR read: its box in image pixels and its byte span in the page text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WordBox {
+    /// The word as read.
+    pub text: String,
+    /// Byte span in the page text: start.
+    pub start: usize,
+    /// Byte span in the page text: end.
+    pub end: usize,
+    /// Left edge, pixels.
+    pub left: u32,
+    /// Top edge, pixels.
+    pub top: u32,
+    /// Width, pixels.
+    pub width: u32,
+    /// Height, pixels.
+    pub height: u32,
+}
+
+impl std::fmt::Debug for WordBox {
+    // The word is document content: only its place is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "WordBox {{ {}..{} at {},{} {}x{} }}",
+            self.start, self.end, self.left, self.top, self.width, self.height
+        )
+    }
 }
 
 impl Page {
@@ -107,6 +168,8 @@ pub struct IngestOptions {
     pub ocr: OcrMode,
     /// Pages read by OCR at the same time (one Tesseract process each).
     pub ocr_threads: usize,
+    /// Keep each OCR'd page's image and word boxes ([`Page::image`]), for the report.
+    pub page_images: bool,
 }
 
 /// When to run OCR.
@@ -128,6 +191,7 @@ impl Default for IngestOptions {
             max_file_bytes: 512 * 1024 * 1024,
             ocr: OcrMode::Auto,
             ocr_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            page_images: false,
         }
     }
 }

@@ -7,11 +7,14 @@
 mod document;
 pub mod ocr;
 pub mod pdf;
+mod png;
 pub mod rules;
 pub mod text;
 
 pub(crate) use document::hex;
-pub use document::{Document, IngestOptions, OcrMode, PROGRESS, Page, PageOrigin, SourceInfo};
+pub use document::{
+    Document, IngestOptions, OcrMode, PROGRESS, Page, PageImage, PageOrigin, SourceInfo, WordBox,
+};
 
 use std::path::Path;
 

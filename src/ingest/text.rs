@@ -35,6 +35,7 @@ pub fn split_pages(path: &Path, bytes: &[u8], options: &IngestOptions) -> Result
             text: p.replace("\r\n", "\n").replace('\r', "\n"),
             origin: PageOrigin::TextRecord,
             rows: Vec::new(),
+            image: None,
         })
         .collect())
 }

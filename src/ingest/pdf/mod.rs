@@ -178,7 +178,7 @@ pub fn read_pages(path: &Path, bytes: &[u8], options: &IngestOptions) -> Result<
         .collect();
     let dpi: std::collections::HashMap<u32, Option<f32>> =
         raw.iter().map(|p| (p.number, p.image_dpi)).collect();
-    let mut ocr_text: std::collections::HashMap<u32, String> = Default::default();
+    let mut ocr_text: std::collections::HashMap<u32, Ocred> = Default::default();
     if !need.is_empty() {
         let needs_ocr = |hint: String| Error::NeedsOcr {
             path: path.to_path_buf(),
@@ -204,28 +204,36 @@ pub fn read_pages(path: &Path, bytes: &[u8], options: &IngestOptions) -> Result<
             })?;
             temp.path()
         };
-        ocr_text = ocr_pages(&engine, file, &need, &dpi, options.ocr_threads.max(1)).map_err(
-            |(page, detail)| Error::Ocr {
-                path: path.to_path_buf(),
-                page,
-                detail,
-            },
-        )?;
+        ocr_text = ocr_pages(
+            &engine,
+            file,
+            &need,
+            &dpi,
+            options.ocr_threads.max(1),
+            options.page_images,
+        )
+        .map_err(|(page, detail)| Error::Ocr {
+            path: path.to_path_buf(),
+            page,
+            detail,
+        })?;
     }
     let pages: Vec<Page> = raw
         .into_iter()
         .map(|p| match ocr_text.remove(&p.number) {
-            Some(text) => Page {
+            Some((text, image)) => Page {
                 number: p.number,
                 text: text.replace("\r\n", "\n"),
                 origin: PageOrigin::Ocr,
                 rows: Vec::new(),
+                image: image.map(Box::new),
             },
             None => Page {
                 number: p.number,
                 text: p.text,
                 origin: PageOrigin::TextLayer,
                 rows: p.rows,
+                image: None,
             },
         })
         .collect();
@@ -245,14 +253,19 @@ pub fn read_pages(path: &Path, bytes: &[u8], options: &IngestOptions) -> Result<
     Ok(pages)
 }
 
-/// OCR of `pages`, `threads` at a time. Err: (page, why).
+/// A page's OCR text, and its image with word boxes when asked for.
+type Ocred = (String, Option<super::PageImage>);
+
+/// OCR of `pages`, `threads` at a time; with `images`, each page's image and word boxes too.
+/// Err: (page, why).
 fn ocr_pages(
     engine: &super::ocr::OcrEngine,
     file: &Path,
     pages: &[u32],
     dpi: &std::collections::HashMap<u32, Option<f32>>,
     threads: usize,
-) -> std::result::Result<std::collections::HashMap<u32, String>, (u32, String)> {
+    images: bool,
+) -> std::result::Result<std::collections::HashMap<u32, Ocred>, (u32, String)> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -263,7 +276,14 @@ fn ocr_pages(
                     let Some(&page) = pages.get(i) else {
                         break;
                     };
-                    let r = engine.page(file, page, dpi.get(&page).copied().flatten());
+                    let image_dpi = dpi.get(&page).copied().flatten();
+                    let r = if images {
+                        engine
+                            .page_with_image(file, page, image_dpi)
+                            .map(|(t, i)| (t, Some(i)))
+                    } else {
+                        engine.page(file, page, image_dpi).map(|t| (t, None))
+                    };
                     PROGRESS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let failed = r.is_err();
                     results.lock().expect("lock").push((page, r));
