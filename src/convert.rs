@@ -16,7 +16,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, enter_stage};
 use crate::extraction::Extraction;
 use crate::fhir::{self, BundleKind, BundleOptions, PatientLink};
 use crate::ingest::{self, IngestOptions};
@@ -130,27 +130,36 @@ pub struct Conversion {
 }
 
 /// Reads `path`, extracts its findings and renders them as `options` ask.
+///
+/// A panic in any stage becomes [`Error::Internal`] for this input (naming the stage, never
+/// the document's text), so one bad input cannot stop the program or a batch.
 pub fn convert(extractor: &Extractor, path: &Path, options: &Options) -> Conversion {
-    let doc = match ingest::read(path, &options.ingest) {
-        Ok(d) => d,
-        Err(e) => {
-            return Conversion {
-                source: None,
-                result: Err(e),
-            };
-        }
-    };
-    let extraction = extractor.extract(&doc);
-    let source = SourceFacts {
+    let mut source = None;
+    let result = crate::error::contain(path, || {
+        convert_steps(extractor, path, options, &mut source)
+    });
+    Conversion { source, result }
+}
+
+/// [`convert`]'s stages, each marked for [`crate::error::contain`]; `source` is filled in as
+/// soon as the input was read.
+fn convert_steps(
+    extractor: &Extractor,
+    path: &Path,
+    options: &Options,
+    source: &mut Option<SourceFacts>,
+) -> Result<Converted> {
+    enter_stage("ingest");
+    let doc = ingest::read(path, &options.ingest)?;
+    *source = Some(SourceFacts {
         size: doc.source.size,
         sha256: doc.source.sha256_hex(),
         pages: doc.pages.len(),
-    };
+    });
+    let extraction = extractor.extract(&doc);
     drop(doc);
-    Conversion {
-        source: Some(source),
-        result: render(path, &extraction, options),
-    }
+    enter_stage("render");
+    render(path, &extraction, options)
 }
 
 /// The output of an extraction, unless its headers name different patients.
