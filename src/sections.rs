@@ -393,12 +393,9 @@ fn strip_ocr_marks(line: &str) -> (String, usize) {
 }
 
 /// Where `offset` in `cleaned` (made by [`strip_ocr_marks`] from `line`, `skipped` non-space
-/// characters dropped before it) falls in `line`: its end when `offset` is the cleaned line's
-/// end, else just after the same non-space character. Always a character boundary of `line`.
+/// characters dropped before it) falls in `line`: just after the same non-space character
+/// (marks after a header stay after it). Always a character boundary of `line`.
 fn offset_in_line(line: &str, cleaned: &str, skipped: usize, offset: usize) -> usize {
-    if offset >= cleaned.len() {
-        return line.len();
-    }
     let wanted = skipped
         + cleaned
             .get(..offset)
