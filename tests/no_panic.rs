@@ -221,6 +221,8 @@ fn a_second_batch_on_the_same_folder_stops_with_the_holders_pid() {
         .arg(&input);
     let (code, err) = run_for(cmd, 120).expect("batch hung");
     assert_eq!(code, Some(0), "{err}");
+    // A finished run leaves no lock file behind (its outputs only).
+    assert!(!dir.path().join("task-1.ndjson.lock").exists());
     drop(lock);
 }
 

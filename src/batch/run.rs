@@ -388,13 +388,46 @@ fn already_done(job: &Job, opts: &JobOptions, force: bool) -> Option<Outcome> {
     })
 }
 
-/// Takes the exclusive lock of the outcome log `manifest` (`<log>.lock`, holding the pid of
-/// the batch that writes it), held until the returned file is dropped (or the process ends,
-/// however it ends). Another holder is a clear error naming its pid.
-fn lock_log(out: &Path, manifest: &Path) -> Result<std::fs::File> {
+/// The exclusive lock of an outcome log: `<log>.lock`, holding the pid of the batch that
+/// writes the log. Held until dropped (the file is then removed, so a finished run leaves
+/// only its outputs) or until the process ends, however it ends (a lock file a killed run
+/// left behind holds no lock).
+struct LogLock {
+    path: PathBuf,
+    _file: std::fs::File,
+}
+
+impl Drop for LogLock {
+    fn drop(&mut self) {
+        // Removed while still held: a batch that opened it just now finds, once it holds the
+        // lock, that the path no longer names its file, and takes a new one.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Takes the lock of the outcome log `manifest` (see [`LogLock`]); another holder is a clear
+/// error naming its pid.
+fn lock_log(out: &Path, manifest: &Path) -> Result<LogLock> {
     let mut path = manifest.to_path_buf().into_os_string();
     path.push(".lock");
     let path = PathBuf::from(path);
+    loop {
+        let file = lock_file(out, manifest, &path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let held = file.metadata().ok().map(|m| (m.dev(), m.ino()));
+            let named = std::fs::metadata(&path).ok().map(|m| (m.dev(), m.ino()));
+            if held.is_none() || held != named {
+                continue;
+            }
+        }
+        return Ok(LogLock { path, _file: file });
+    }
+}
+
+fn lock_file(out: &Path, manifest: &Path, path: &Path) -> Result<std::fs::File> {
+    let path = path.to_path_buf();
     let write_err = |source| Error::Write {
         path: path.clone(),
         source,
