@@ -16,7 +16,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, enter_stage};
 use crate::extraction::Extraction;
 use crate::fhir::{self, BundleKind, BundleOptions, PatientLink};
 use crate::ingest::{self, IngestOptions};
@@ -151,38 +151,43 @@ pub struct Conversion {
 }
 
 /// Reads `path`, extracts its findings and renders them as `options` ask.
+///
+/// A panic in any stage becomes [`Error::Internal`] for this input (naming the stage, never
+/// the document's text), so one bad input cannot stop the program or a batch.
 pub fn convert(extractor: &Extractor, path: &Path, options: &Options) -> Conversion {
+    let mut source = None;
+    let result = crate::error::contain(path, || {
+        convert_steps(extractor, path, options, &mut source)
+    });
+    Conversion { source, result }
+}
+
+/// [`convert`]'s stages, each marked for [`crate::error::contain`]; `source` is filled in as
+/// soon as the input was read.
+fn convert_steps(
+    extractor: &Extractor,
+    path: &Path,
+    options: &Options,
+    source: &mut Option<SourceFacts>,
+) -> Result<Converted> {
+    enter_stage("ingest");
     let ingest_options = IngestOptions {
         page_images: options.ingest.page_images || options.report,
         ..options.ingest.clone()
     };
-    let doc = match ingest::read(path, &ingest_options) {
-        Ok(d) => d,
-        Err(e) => {
-            return Conversion {
-                source: None,
-                result: Err(e),
-            };
-        }
-    };
-    let extraction = extractor.extract(&doc);
-    let us_core = match &options.us_core {
-        None => None,
-        Some(o) => match us_core(path, &doc, o) {
-            Ok(u) => Some(u),
-            Err(e) => {
-                return Conversion {
-                    source: None,
-                    result: Err(e),
-                };
-            }
-        },
-    };
-    let source = SourceFacts {
+    let doc = ingest::read(path, &ingest_options)?;
+    *source = Some(SourceFacts {
         size: doc.source.size,
         sha256: doc.source.sha256_hex(),
         pages: doc.pages.len(),
+    });
+    let extraction = extractor.extract(&doc);
+    enter_stage("us-core");
+    let us_core = match &options.us_core {
+        None => None,
+        Some(o) => Some(us_core(path, &doc, o)?),
     };
+    enter_stage("report");
     let report = options.report.then(|| {
         crate::report::html::render(
             &doc,
@@ -194,13 +199,11 @@ pub fn convert(extractor: &Extractor, path: &Path, options: &Options) -> Convers
         )
     });
     drop(doc);
-    Conversion {
-        source: Some(source),
-        result: render(path, &extraction, options, us_core).map(|mut c| {
-            c.report = report;
-            c
-        }),
-    }
+    enter_stage("render");
+    render(path, &extraction, options, us_core).map(|mut c| {
+        c.report = report;
+        c
+    })
 }
 
 /// What the US Core shapes need from the document itself: its type (from the title on its

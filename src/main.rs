@@ -384,6 +384,8 @@ fn main() -> ExitCode {
             Err(_) => ExitCode::from(2),
         };
     }
+    // A panic's message may quote the document: never printed (see `install_panic_hook`).
+    chart2fhir::error::install_panic_hook(false);
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Extract(args) => extract(args),

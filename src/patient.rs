@@ -161,7 +161,8 @@ fn split_pairs(line: &str) -> Vec<String> {
         let mut start = 0;
         for m in NEXT_LABEL.find_iter(cell) {
             out.push(cell[start..m.start()].to_string());
-            start = m.start() + 1;
+            // Past the space before the label, whatever its width (U+2028 is three bytes).
+            start = m.start() + m.as_str().chars().next().map_or(1, char::len_utf8);
         }
         if start == 0 {
             out.push(joined);

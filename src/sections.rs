@@ -285,14 +285,17 @@ impl SectionRules {
     /// (for inline headers "Allergies: penicillin").
     fn header(&self, line: &str, fix: Option<&Corrector>) -> Option<(usize, usize)> {
         // OCR leaves marks around a header ("_ MEDICATIONS oo ;", "'PROBLEMS 7"): on OCR'd
-        // pages, words of one or two characters at the line's ends are not part of it.
-        let cleaned;
-        let line = if fix.is_some() {
-            cleaned = strip_ocr_marks(line);
-            cleaned.as_str()
-        } else {
-            line
-        };
+        // pages, words of one or two characters at the line's ends are not part of it. The
+        // header is found in the cleaned line; where its content starts is said in `line`.
+        if fix.is_none() {
+            return self.header_in(line, fix);
+        }
+        let (cleaned, skipped) = strip_ocr_marks(line);
+        let (kind, content) = self.header_in(&cleaned, fix)?;
+        Some((kind, offset_in_line(line, &cleaned, skipped, content)))
+    }
+
+    fn header_in(&self, line: &str, fix: Option<&Corrector>) -> Option<(usize, usize)> {
         let cells: Vec<&str> = line.split('\t').collect();
         // A header stands alone on its line; a running counter beside it is allowed.
         let mut found = None;
@@ -388,8 +391,9 @@ impl SectionRules {
 }
 
 /// Drops leading and trailing words of at most two characters that are not letters of a
-/// header ("_", "oo", "7", "'") from an OCR'd line.
-fn strip_ocr_marks(line: &str) -> String {
+/// header ("_", "oo", "7", "'") from an OCR'd line; also says how many of the line's
+/// non-space characters were dropped before what is kept.
+fn strip_ocr_marks(line: &str) -> (String, usize) {
     let words: Vec<&str> = line.split_whitespace().collect();
     let junk = |w: &&str| w.chars().count() <= 2 || w.chars().all(|c| !c.is_alphanumeric());
     let start = words.iter().position(|w| !junk(w)).unwrap_or(words.len());
@@ -397,10 +401,37 @@ fn strip_ocr_marks(line: &str) -> String {
         .iter()
         .rposition(|w| !junk(w))
         .map_or(start, |e| e + 1);
-    words[start..end.max(start)]
-        .join(" ")
-        .trim_matches(|c: char| !c.is_alphanumeric())
-        .to_string()
+    let joined = words[start..end.max(start)].join(" ");
+    let kept = joined.trim_matches(|c: char| !c.is_alphanumeric());
+    let dropped_words: usize = words[..start].iter().map(|w| w.chars().count()).sum();
+    let dropped_marks = joined[..joined.len()
+        - joined
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .len()]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .count();
+    (kept.to_string(), dropped_words + dropped_marks)
+}
+
+/// Where `offset` in `cleaned` (made by [`strip_ocr_marks`] from `line`, `skipped` non-space
+/// characters dropped before it) falls in `line`: just after the same non-space character
+/// (marks after a header stay after it). Always a character boundary of `line`.
+fn offset_in_line(line: &str, cleaned: &str, skipped: usize, offset: usize) -> usize {
+    let wanted = skipped
+        + cleaned
+            .get(..offset)
+            .unwrap_or(cleaned)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .count();
+    if wanted == 0 {
+        return 0;
+    }
+    line.char_indices()
+        .filter(|(_, c)| !c.is_whitespace())
+        .nth(wanted - 1)
+        .map_or(line.len(), |(i, c)| i + c.len_utf8())
 }
 
 /// True when a line ends a sentence (a stop, not an abbreviation's: "Dr.", "q.d.").

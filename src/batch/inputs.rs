@@ -44,6 +44,9 @@ pub struct Inputs {
     root: Option<PathBuf>,
     manifest: Option<ManifestReader>,
     index: usize,
+    /// Folders already walked under the current root, by device and inode: a symlink back
+    /// up the tree (a cycle) is walked once, not until the kernel's 40-level limit.
+    visited: std::collections::HashSet<(u64, u64)>,
     /// Problems met while walking (unreadable folders, bad manifest lines), reported at the end.
     pub problems: Vec<String>,
 }
@@ -66,6 +69,7 @@ impl Inputs {
             root: None,
             manifest: None,
             index: 0,
+            visited: Default::default(),
             problems: Vec::new(),
         }
     }
@@ -80,6 +84,23 @@ impl Inputs {
         };
         self.index += 1;
         job
+    }
+
+    /// True the first time the folder `dir` (symlinks followed) is met under this root.
+    fn first_visit(&mut self, dir: &Path) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            match std::fs::metadata(dir) {
+                Ok(m) => self.visited.insert((m.dev(), m.ino())),
+                Err(_) => true,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = dir;
+            true
+        }
     }
 
     fn wanted(&self, path: &Path) -> bool {
@@ -97,6 +118,14 @@ impl Inputs {
             };
             let _ = dir;
             if entry.is_dir() {
+                if !self.first_visit(&entry) {
+                    self.problems.push(format!(
+                        "{}: a folder already read (a symlink loop or a second link to it); \
+                         not read again",
+                        entry.display()
+                    ));
+                    continue;
+                }
                 match sorted_entries(&entry) {
                     Ok(children) => self.walk.push((entry, children)),
                     Err(e) => self
@@ -202,6 +231,8 @@ impl Iterator for Inputs {
             match self.sources.pop_front()? {
                 Source::Path(p) if p.is_dir() => match sorted_entries(&p) {
                     Ok(children) => {
+                        self.visited.clear();
+                        self.first_visit(&p);
                         self.root = Some(p.clone());
                         self.walk.push((p, children));
                     }

@@ -137,6 +137,21 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
         path: out.clone(),
         source,
     })?;
+    let manifest = opts
+        .log
+        .clone()
+        .unwrap_or_else(|| out.join("manifest.ndjson"));
+    // A log that is not a regular file (/dev/null, a FIFO) is written to as it is: renaming
+    // over it would replace the device.
+    let special = std::fs::metadata(&manifest).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    // One writer per log: a second batch on the same folder (and log) stops here, before it
+    // reads or writes anything. Runs with logs of their own (`--log`, Spark tasks) share the
+    // folder.
+    let _lock = if special {
+        None
+    } else {
+        Some(lock_log(out, &manifest)?)
+    };
     let glob = match &opts.glob {
         Some(g) => Some(
             globset::Glob::new(g)
@@ -265,13 +280,6 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
     }
     drop(tx);
 
-    let manifest = opts
-        .log
-        .clone()
-        .unwrap_or_else(|| out.join("manifest.ndjson"));
-    // A log that is not a regular file (/dev/null, a FIFO) is written to as it is: renaming
-    // over it would replace the device.
-    let special = std::fs::metadata(&manifest).is_ok_and(|m| !m.is_file() && !m.is_dir());
     let partial = if special {
         manifest.clone()
     } else {
@@ -521,6 +529,98 @@ fn already_done(job: &Job, opts: &JobOptions, force: bool) -> Option<Outcome> {
         elapsed_ms: 0,
         patient: None,
     })
+}
+
+/// The exclusive lock of an outcome log: `<log>.lock`, holding the pid of the batch that
+/// writes the log. Held until dropped (the file is then removed, so a finished run leaves
+/// only its outputs) or until the process ends, however it ends (a lock file a killed run
+/// left behind holds no lock).
+struct LogLock {
+    path: PathBuf,
+    _file: std::fs::File,
+}
+
+impl Drop for LogLock {
+    fn drop(&mut self) {
+        // Removed while still held: a batch that opened it just now finds, once it holds the
+        // lock, that the path no longer names its file, and takes a new one.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Takes the lock of the outcome log `manifest` (see [`LogLock`]); another holder is a clear
+/// error naming its pid.
+fn lock_log(out: &Path, manifest: &Path) -> Result<LogLock> {
+    let mut path = manifest.to_path_buf().into_os_string();
+    path.push(".lock");
+    let path = PathBuf::from(path);
+    loop {
+        let file = lock_file(out, manifest, &path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let held = file.metadata().ok().map(|m| (m.dev(), m.ino()));
+            let named = std::fs::metadata(&path).ok().map(|m| (m.dev(), m.ino()));
+            if held.is_none() || held != named {
+                continue;
+            }
+        }
+        return Ok(LogLock { path, _file: file });
+    }
+}
+
+fn lock_file(out: &Path, manifest: &Path, path: &Path) -> Result<std::fs::File> {
+    let path = path.to_path_buf();
+    let write_err = |source| Error::Write {
+        path: path.clone(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(write_err)?;
+    #[cfg(unix)]
+    {
+        use std::io::{Read, Seek};
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock on a file descriptor this function owns; no memory is shared.
+        let held = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if held != 0 {
+            let e = std::io::Error::last_os_error();
+            if e.raw_os_error() != Some(libc::EWOULDBLOCK) {
+                return Err(write_err(e));
+            }
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            let pid = pid.trim();
+            let what = if manifest.parent() == Some(out) {
+                format!("another batch is writing to {}", out.display())
+            } else {
+                format!("another batch is writing the log {}", manifest.display())
+            };
+            return Err(Error::Write {
+                path: out.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::WouldBlock,
+                    if pid.is_empty() {
+                        what
+                    } else {
+                        format!("{what} (pid {pid})")
+                    },
+                ),
+            });
+        }
+        file.set_len(0).map_err(write_err)?;
+        file.rewind().map_err(write_err)?;
+        writeln!(file, "{}", std::process::id()).map_err(write_err)?;
+        file.flush().map_err(write_err)?;
+    }
+    #[cfg(not(unix))]
+    let _ = out;
+    Ok(file)
 }
 
 /// Checks that an output folder is usable before a run.

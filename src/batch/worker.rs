@@ -46,29 +46,17 @@ pub fn run_contained(extractor: &Extractor, job: &Job, opts: &JobOptions) -> Out
     let started = std::time::Instant::now();
     match std::panic::catch_unwind(AssertUnwindSafe(|| run(extractor, job, opts))) {
         Ok(o) => o,
-        Err(p) => {
-            let what = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            // The panic message comes from parser code and may quote bytes of the file: keep
-            // only its first words.
-            let what: String = what
-                .split_whitespace()
-                .take(8)
-                .collect::<Vec<_>>()
-                .join(" ");
-            Outcome::failed(
-                &job.path,
-                "crash",
-                format!(
-                    "{}: the reader crashed ({what}); the file was skipped",
-                    job.path.display()
-                ),
-                started.elapsed().as_millis() as u64,
-            )
-        }
+        // A panic outside `convert` (which contains its own): the hook printed no payload;
+        // neither does the outcome.
+        Err(_) => Outcome::failed(
+            &job.path,
+            "internal",
+            format!(
+                "{}: internal error (a bug in chart2fhir); the file was skipped",
+                job.path.display()
+            ),
+            started.elapsed().as_millis() as u64,
+        ),
     }
 }
 
@@ -83,7 +71,7 @@ pub fn serve() -> std::io::Result<()> {
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
     limit_memory(config.max_memory_mb);
     // Quiet panics: the parent reports them; document bytes must not reach a log.
-    std::panic::set_hook(Box::new(|_| {}));
+    crate::error::install_panic_hook(true);
     let mut extractor = Extractor::default();
     for d in &config.dicts {
         if let Err(e) = extractor.dictionary.add_file(d) {
@@ -164,15 +152,43 @@ pub struct Worker {
     replies: Receiver<String>,
 }
 
+/// Linux: the worker is killed when the thread that started it — the batch — ends, however
+/// it ends (a kill, a crash), so no worker goes on writing after its batch is gone.
+#[cfg(target_os = "linux")]
+fn die_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: getpid is async-signal-safe.
+    let parent = unsafe { libc::getpid() };
+    // SAFETY: the closure runs in the child between fork and exec and calls only
+    // async-signal-safe functions (prctl, getppid, _exit); it allocates nothing.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent may have died before the line above: then nobody will signal.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_command: &mut Command) {}
+
 impl Worker {
     /// Starts `exe __worker` and sends it the config.
     pub fn spawn(exe: &std::path::Path, config: &WorkerConfig) -> std::io::Result<Worker> {
-        let mut child = Command::new(exe)
+        let mut command = Command::new(exe);
+        command
             .arg("__worker")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?;
+            .stderr(Stdio::null());
+        die_with_parent(&mut command);
+        let mut child = command.spawn()?;
         let mut stdin = child.stdin.take().expect("piped stdin");
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = channel();

@@ -31,11 +31,18 @@ pub enum InputKind {
     Text,
 }
 
-/// Reads a file into a [`Document`].
+/// Reads a file into a [`Document`]. Only regular files (or symlinks to one) are read: a
+/// FIFO, device or socket is refused before it is opened for reading, and the size limit is
+/// checked on the bytes actually read, not on what the file system says.
 pub fn read(path: &Path, options: &IngestOptions) -> Result<Document> {
+    use std::io::Read;
     let io_err = |source| Error::Io {
         path: path.to_path_buf(),
         source,
+    };
+    let not_regular = |what: &str| Error::UnknownType {
+        path: path.to_path_buf(),
+        detail: format!("it is {what}, not a regular file"),
     };
     let meta = std::fs::metadata(path).map_err(io_err)?;
     if meta.is_dir() {
@@ -44,23 +51,102 @@ pub fn read(path: &Path, options: &IngestOptions) -> Result<Document> {
             detail: "it is a folder".into(),
         });
     }
-    if meta.len() > options.max_file_bytes {
-        return Err(Error::Limit {
-            path: path.to_path_buf(),
-            detail: format!(
-                "the file is {} bytes, over the limit of {} bytes",
-                meta.len(),
-                options.max_file_bytes
-            ),
-        });
+    if !meta.is_file() {
+        return Err(not_regular(special_kind(&meta)));
     }
-    let bytes = std::fs::read(path).map_err(io_err)?;
+    let mut file = open_no_wait(path).map_err(io_err)?;
+    // The path may have been swapped between the two looks: what was opened decides.
+    let meta = file.metadata().map_err(io_err)?;
+    if !meta.is_file() {
+        return Err(not_regular(special_kind(&meta)));
+    }
+    let too_big = |read: u64| Error::Limit {
+        path: path.to_path_buf(),
+        detail: format!(
+            "the file is {read} bytes or more, over the limit of {} bytes",
+            options.max_file_bytes
+        ),
+    };
+    if meta.len() > options.max_file_bytes {
+        return Err(too_big(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    (&mut file)
+        .take(options.max_file_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io_err)?;
+    if bytes.len() as u64 > options.max_file_bytes {
+        return Err(too_big(bytes.len() as u64));
+    }
     let modified = meta
         .modified()
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map(|d| d.as_secs() as i64);
     read_bytes(path, &bytes, modified, options)
+}
+
+/// Opens for reading without blocking on a FIFO with no writer (the type check follows).
+fn open_no_wait(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        open.custom_flags(libc::O_NONBLOCK);
+    }
+    open.open(path)
+}
+
+/// What a file that is not a regular file or a folder is, for the error.
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    let _ = meta;
+    "a special file"
+}
+
+/// Input hygiene, before any stage sees a page: control characters other than tab, line
+/// feed, form feed and carriage return (NUL, DEL, C1 …) become spaces, and the Unicode line
+/// and paragraph separators (U+2028, U+2029, NEL) and vertical tab become line breaks. Every
+/// replacement has the byte length of what it replaces, so an offset into the page text is
+/// the same before and after: evidence still points at the page.
+pub fn clean_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    let needs = |c: char| {
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\x0c' | '\r'))
+            || matches!(c, '\u{2028}' | '\u{2029}')
+    };
+    if !text.chars().any(needs) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if !needs(c) {
+            out.push(c);
+            continue;
+        }
+        let width = c.len_utf8();
+        let line_break = matches!(c, '\x0b' | '\u{85}' | '\u{2028}' | '\u{2029}');
+        for _ in 0..width - usize::from(line_break) {
+            out.push(' ');
+        }
+        if line_break {
+            out.push('\n');
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Reads in-memory bytes that came from `path` into a [`Document`].
@@ -91,10 +177,15 @@ pub fn read_bytes(
         },
         modified,
     };
-    let pages = match kind {
+    let mut pages = match kind {
         InputKind::Pdf => pdf::read_pages(path, bytes, options)?,
         InputKind::Text => text::split_pages(path, bytes, options)?,
     };
+    for page in &mut pages {
+        if let std::borrow::Cow::Owned(clean) = clean_controls(&page.text) {
+            page.text = clean;
+        }
+    }
     Ok(Document { source, pages })
 }
 

@@ -21,6 +21,10 @@ const EQUAL: u16 = 0;
 const CONFUSABLE: u16 = 1;
 const EDIT: u16 = 2;
 
+/// The longest token the corrector looks at (bytes): far longer than any vocabulary word, and
+/// short enough that the edit-distance rows (`u16`, in half-edits) cannot overflow.
+const LONGEST_TOKEN: usize = 64;
+
 /// A word the corrector changed: key span (in the corrected key) and confidence.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Change {
@@ -183,11 +187,19 @@ impl Corrector {
     /// The best vocabulary word for `token` and its cost in half-edits, when one is nearest
     /// within the budget the token's length allows.
     pub fn fix(&self, token: &str) -> Option<(String, u16)> {
-        if let Some(hit) = self.cache.lock().expect("cache lock").get(token) {
+        if let Some(hit) = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(token)
+        {
             return hit.clone();
         }
         let answer = self.search(token);
-        let mut cache = self.cache.lock().expect("cache lock");
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if cache.len() >= CACHE_LIMIT {
             cache.clear();
         }
@@ -202,6 +214,7 @@ impl Corrector {
         let letters = token.bytes().filter(u8::is_ascii_alphabetic).count();
         letters >= 3
             && token.len() >= 4
+            && token.len() <= LONGEST_TOKEN
             && token.is_ascii()
             && !token
                 .bytes()
@@ -396,6 +409,9 @@ impl DocumentWords {
     /// when exactly one is nearest.
     fn nearest(&self, token: &str) -> Option<(String, u16)> {
         let t = token.as_bytes();
+        if t.len() > LONGEST_TOKEN {
+            return None;
+        }
         let limit = budget(token) + EDIT;
         let mut best: Option<(u16, &str)> = None;
         let mut tied = false;

@@ -26,6 +26,7 @@ use crate::consolidate::{consolidate, flag_conflicts};
 use crate::context::ContextRules;
 use crate::dictionary::Dictionary;
 use crate::dictionary::matcher::{find_terms, find_terms_approximately};
+use crate::error::enter_stage;
 use crate::extraction::Extraction;
 use crate::ingest::{Document, PageOrigin};
 use crate::mention::Mention;
@@ -61,7 +62,9 @@ impl Extractor {
             .iter()
             .map(|p| p.origin == PageOrigin::TextLayer)
             .collect();
+        enter_stage("furniture");
         let furniture = furniture::detect(&texts);
+        enter_stage("sections");
         let sections = SectionMap::build(
             &self.sections,
             &texts,
@@ -71,6 +74,7 @@ impl Extractor {
             Some(&self.corrector),
         );
         let policy = SectionPolicy::new(&self.sections, &sections);
+        enter_stage("normalize");
         let keys: Vec<KeyText> = texts.iter().map(|t| KeyText::new(t)).collect();
         // The words an OCR'd document writes correctly somewhere: the likelier readings of
         // its misread ones.
@@ -84,9 +88,11 @@ impl Extractor {
         let mut end_columns = rows::EndColumns::default();
         for (index, (page, key)) in doc.pages.iter().zip(&keys).enumerate() {
             let ocr = page.origin != PageOrigin::TextLayer;
+            enter_stage("patient");
             patient_pages.push(patient::read_page(&page.text, page.number, !ocr));
             // OCR'd text: match on a key whose misread words are corrected, where findings
             // are read.
+            enter_stage("ocr-correction");
             let (match_key, changes) = if ocr {
                 self.corrector
                     .correct_where(key, &document_words, |o| policy.reads(index, o))
@@ -105,8 +111,10 @@ impl Extractor {
             };
             mentions.extend(self.read_page(&view, &policy, &mut end_columns));
         }
+        enter_stage("consolidate");
         let mut findings = consolidate(mentions);
         flag_conflicts(&mut findings);
+        enter_stage("patient");
         Extraction {
             document: doc.source.clone(),
             page_count: doc.pages.len(),
@@ -125,13 +133,16 @@ impl Extractor {
         end_columns: &mut rows::EndColumns,
     ) -> Vec<Mention> {
         // Context triggers are read on the corrected key too ("intormation not available").
+        enter_stage("context");
         let triggers = self.context.scan(page.text, &page.match_key);
+        enter_stage("terms");
         let terms = if page.ocr {
             let reads = |o: usize| policy.reads(page.index, o);
             find_terms_approximately(&self.dictionary, page.text, &page.match_key, &reads)
         } else {
             find_terms(&self.dictionary, page.text, &page.match_key)
         };
+        enter_stage("mentions");
         let (mut mentions, reactions) = terms::mentions(
             page,
             policy,
@@ -142,10 +153,13 @@ impl Extractor {
         );
         mentions.extend(terms::no_known_allergies(page, policy));
         mentions.sort_by_key(|m| (m.start, m.end));
+        enter_stage("combinations");
         combinations::merge(page.text, &mut mentions, page.ocr, &|m: &Mention| m.listed);
         if page.ocr {
+            enter_stage("wrapped-cells");
             wrapped::join(&self.dictionary, policy, page.text, &mut mentions);
         }
+        enter_stage("rows");
         rows::read(page, policy, &reactions, &mut mentions, end_columns);
         mentions
     }
