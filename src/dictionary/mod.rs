@@ -6,6 +6,7 @@
 //! codings. User tables may stop after `display`.
 
 pub mod approx;
+pub mod clinical;
 pub mod matcher;
 pub mod vocabulary;
 
