@@ -387,6 +387,7 @@ pub fn consolidate(mentions: Vec<Mention>) -> Vec<Finding> {
             }
         }
     }
+    join_class_allergies(&mentions, &mut parent, find);
     join_general_conditions(&mentions, &mut parent, find);
     let mut groups: BTreeMap<usize, Vec<Mention>> = BTreeMap::new();
     for (i, m) in mentions.into_iter().enumerate() {
@@ -474,6 +475,66 @@ fn drug_of(mentions: &[Mention]) -> Option<ClinicalDrug> {
         drug.form = drugs.iter().find_map(|d| d.form.clone());
     }
     Some(drug)
+}
+
+/// `dictionaries/allergy-classes.tsv`: drug-class allergen code (SNOMED CT) → the
+/// ingredients (by name) that belong to the class.
+static ALLERGY_CLASSES: std::sync::LazyLock<BTreeMap<String, BTreeSet<String>>> =
+    std::sync::LazyLock::new(|| crate::tables::shipped(allergy_classes_table()));
+
+/// Loads `dictionaries/allergy-classes.tsv`.
+pub(crate) fn allergy_classes_table()
+-> Result<BTreeMap<String, BTreeSet<String>>, crate::tables::TableError> {
+    let text = include_str!("../dictionaries/allergy-classes.tsv");
+    let rows = crate::tables::Table::parse("allergy-classes.tsv", text)?
+        .map(|r| Ok((r.get("class_code")?.to_string(), term_key(r.get("member")?))))?;
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (class, member) in rows {
+        out.entry(class).or_default().insert(member);
+    }
+    Ok(out)
+}
+
+/// A class allergen and a member drug of that class in one packet are one allergy:
+/// "Intolerance of macrolides (erythromycin)", "statins" beside "atorvastatin" and
+/// "rosuvastatin", "ACE inhibitors - angioedema" beside "lisinopril".
+fn join_class_allergies(
+    mentions: &[Mention],
+    parent: &mut [usize],
+    find: fn(&mut [usize], usize) -> usize,
+) {
+    let classes = &*ALLERGY_CLASSES;
+    let mut joins = Vec::new();
+    for (i, c) in mentions.iter().enumerate() {
+        if c.role != Role::Allergy || c.decision.assertion == Assertion::Negated {
+            continue;
+        }
+        for members in c
+            .entries
+            .iter()
+            .filter(|e| e.system == System::Snomed)
+            .filter_map(|e| classes.get(&e.code))
+        {
+            for (j, m) in mentions.iter().enumerate() {
+                let member = m.role == Role::Allergy
+                    && m.decision.assertion != Assertion::Negated
+                    && m.entries.iter().any(|e| {
+                        e.system == System::Rxnorm
+                            && e.is_ingredient()
+                            && members.contains(&term_key(&e.display))
+                    });
+                if member {
+                    joins.push((i, j));
+                }
+            }
+        }
+    }
+    for (a, b) in joins {
+        let (ra, rb) = (find(parent, a), find(parent, b));
+        if ra != rb {
+            parent[ra.max(rb)] = ra.min(rb);
+        }
+    }
 }
 
 /// Words that end a condition's head: what follows names another thing ("neuropathy due to

@@ -159,6 +159,20 @@ fn one_patient_under_several_spellings_is_one_patient() {
 }
 
 #[test]
+fn one_patient_with_other_facts_on_the_name_line_is_one_patient() {
+    // A cover's "Re:" with a subject before the name; a name followed by MRN and DOB on its
+    // line; initials and a family name.
+    let e = extract(&[
+        "Re:\tMedical records: Maria E Lopez, DOB 05/01/1970\n",
+        "Name: LOPEZ, MARIA E DOB: 05/01/1970 Age: 55 Sex: F MRN:\n",
+        "Patient: Maria Lopez MRN 882164 DOB 5/1/1970\n",
+        "Pt: M. Lopez DOB 05/01/1970 MRN 882164\n",
+        "Re: Medical records; Maria E Lopez, DOB 05/01/1970\n",
+    ]);
+    assert!(e.patient.conflict.is_none(), "{:?}", e.patient.conflict);
+}
+
+#[test]
 fn two_people_are_refused_naming_both_pages() {
     // Same birth date, but neither the family nor the given name can be the same person's.
     let e = extract(&[
@@ -175,4 +189,27 @@ fn two_people_are_refused_naming_both_pages() {
         "Patient: Maria Lopez\nDOB: 11/23/1948\n",
     ]);
     assert!(e.patient.conflict.is_some());
+}
+
+// ---------------------------------------------------------------- allergy classes
+
+#[test]
+fn a_class_allergy_and_its_member_drugs_are_one_allergy() {
+    let e = extract(&[
+        "Patient: Test Person\nDOB: 01/02/1960\n\nALLERGIES: Statins (myalgias)\n",
+        "Patient: Test Person\nDOB: 01/02/1960\n\nALLERGIES:\natorvastatin - myalgias\n\
+         rosuvastatin - myalgias\nsulfa - rash\n",
+    ]);
+    let b = bundle(&e);
+    let allergies = resources(&b, "AllergyIntolerance");
+    assert_eq!(allergies.len(), 2, "statins and sulfa: {allergies:#?}");
+    let statins = allergies
+        .iter()
+        .find(|a| codes(&a["code"]).contains(&"96302009".to_string()))
+        .expect("the statin class");
+    let codes = codes(&statins["code"]);
+    assert!(
+        codes.contains(&"83367".to_string()),
+        "atorvastatin joins: {codes:?}"
+    );
 }
