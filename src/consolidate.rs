@@ -1,16 +1,23 @@
 //! Consolidate: one finding per concept per document, every mention kept as evidence.
 //!
 //! Mentions of one role are the same concept when they share what identifies it: for drugs
-//! (taken or allergens) the set of ingredient codes, so "Lisinopril 10 MG Oral Tablet" and
-//! "lisinopril" are one medication while "acetaminophen / codeine" stays apart from
-//! "acetaminophen"; for conditions any shared code (SNOMED CT or ICD-10-CM). Uncoded mentions
-//! group by their normalised words.
+//! (taken or allergens) the set of ingredient codes, so "acetaminophen / codeine" stays apart
+//! from "acetaminophen"; for conditions any shared code (SNOMED CT or ICD-10-CM). Uncoded
+//! mentions group by their normalised words.
+//!
+//! Medications are reconciled per clinical drug (ingredients + strength, see
+//! [`crate::dictionary::clinical`]): "everolimus 0.5 mg tablet" and "Zortress 0.5 mg" are one
+//! MedicationStatement, "everolimus 0.75 mg" another. A mention without a strength
+//! ("lisinopril") joins the one clinical drug of its ingredients in the document when there is
+//! exactly one, else stands alone.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::attributes::allergy::Reaction;
 use crate::attributes::medication::Sig;
+use crate::attributes::medication::find_strength;
 use crate::context::Assertion;
+use crate::dictionary::clinical::{self, ClinicalDrugRow};
 use crate::dictionary::{Entry, System, vocabulary};
 use crate::mention::{Mention, Role};
 use crate::normalize::fold::term_key;
@@ -25,6 +32,23 @@ pub struct Coding {
     pub code: String,
     /// The code system's display.
     pub display: String,
+}
+
+/// The clinical drug a medication finding is: RxNorm ingredients, strength and dose form as
+/// written, and the SCD they name when RxNorm has exactly one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClinicalDrug {
+    /// Ingredient (IN) RxNorm codes.
+    pub ingredients: BTreeSet<String>,
+    /// Strengths as RxNorm writes them ("0.5 MG", "2 MG/ML"), sorted; empty when not written.
+    pub strengths: Vec<String>,
+    /// RxNorm dose form ("Oral Tablet"), when written or given by the drug's name.
+    pub form: Option<String>,
+    /// The SCD (a brand's SBD is given as its generic SCD), when the words name one.
+    pub scd: Option<Coding>,
+    /// The strength is part of a clinical-drug name the words matched ("Simvastatin 20 MG Oral
+    /// Tablet"): a product, never a dose.
+    pub named: bool,
 }
 
 /// A clinical fact about the patient, with its evidence.
@@ -64,6 +88,8 @@ pub struct Finding {
     /// Set when this finding contradicts another one of the document (e.g. an allergy and
     /// "no known allergies").
     pub conflict: Option<String>,
+    /// Medications: the clinical drug (ingredients, strength, form, SCD).
+    pub drug: Option<ClinicalDrug>,
 }
 
 impl Finding {
@@ -89,8 +115,107 @@ impl Finding {
             .filter(|_| icd_only)
             .map(|e| format!("|{}", term_key(&e.term)))
             .unwrap_or_default();
-        format!("{}|{}{wording}", self.role.as_str(), codes.join(","))
+        // Two strengths of one drug are two findings that may share their codes.
+        let strength = self
+            .drug
+            .as_ref()
+            .filter(|d| !d.strengths.is_empty())
+            .map(|d| format!("|@{}", d.strengths.join(";")))
+            .unwrap_or_default();
+        format!(
+            "{}|{}{wording}{strength}",
+            self.role.as_str(),
+            codes.join(",")
+        )
     }
+}
+
+fn scd_coding(row: &ClinicalDrugRow) -> Coding {
+    Coding {
+        system: System::Rxnorm,
+        code: row.rxcui.clone(),
+        display: row.name.clone(),
+    }
+}
+
+/// The clinical drug a medication mention names: from a clinical-drug term it matched
+/// ("Lisinopril 10 MG Oral Tablet", an SBD counted as its SCD), else its ingredients with the
+/// strength written right after the name ("Zortress 0.5 mg", "furosemide 80 mg IV") and the
+/// dose form written near it ("TAB").
+pub fn clinical_drug(m: &Mention) -> Option<ClinicalDrug> {
+    if m.role != Role::Medication {
+        return None;
+    }
+    let row = m
+        .entries
+        .iter()
+        .filter(|e| e.system == System::Rxnorm && matches!(e.tty.as_deref(), Some("SCD" | "SBD")))
+        .find_map(|e| clinical::by_code(&e.code));
+    if let Some(row) = row {
+        let generic = clinical::generic_of(row);
+        return Some(ClinicalDrug {
+            ingredients: row.ingredients.clone(),
+            strengths: row.strengths.clone(),
+            form: Some(row.form.clone()),
+            scd: generic.map(scd_coding),
+            named: true,
+        });
+    }
+    let ingredients: BTreeSet<String> = m
+        .entries
+        .iter()
+        .filter(|e| {
+            e.system == System::Rxnorm && vocabulary::ingredient_level(e.tty.as_deref()) == Some(1)
+        })
+        .map(|e| e.code.clone())
+        .collect();
+    if ingredients.is_empty() {
+        return None;
+    }
+    let mut drug = ClinicalDrug {
+        ingredients,
+        ..Default::default()
+    };
+    // The strength stands right after the name (a few words for a brand's suffix or a
+    // form: "Tylenol Extra Strength 500 MG TAB", "everolimus tablet 0.5 mg"), not anywhere in
+    // the row: a later number may be another thing's.
+    let Some(sig) = &m.sig else {
+        return Some(drug);
+    };
+    let name_len = m
+        .text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .len();
+    if let Some(at) = find_strength(&sig.text).filter(|r| r.start <= name_len + 32) {
+        let mut strengths = clinical::normalize_strength(&sig.text[at.clone()]);
+        // "20 units", "5 mL" are a dose of the product, not its strength (insulin's dose
+        // changes; the product stays one).
+        if strengths
+            .iter()
+            .any(|s| s.ends_with(" UNT") || s.ends_with(" ML"))
+        {
+            strengths.clear();
+        }
+        strengths.sort();
+        // One strength per ingredient, and one RxNorm has for them: otherwise a dose or a
+        // misread, which names no product.
+        if strengths.len() != drug.ingredients.len()
+            || !clinical::known(&drug.ingredients, &strengths)
+        {
+            strengths.clear();
+        }
+        drug.strengths = strengths;
+        drug.form = clinical::dose_form(&sig.text[at.end..])
+            .or_else(|| clinical::dose_form(&sig.text[name_len.min(at.start)..at.start]))
+            .map(str::to_string);
+    }
+    if !drug.strengths.is_empty() {
+        drug.scd =
+            clinical::scd(&drug.ingredients, &drug.strengths, drug.form.as_deref()).map(scd_coding);
+    }
+    Some(drug)
 }
 
 /// The codes that identify a mention's concept for grouping.
@@ -157,6 +282,10 @@ pub fn consolidate(mentions: Vec<Mention>) -> Vec<Finding> {
         r
     }
     let mut owner: BTreeMap<(Role, String), usize> = BTreeMap::new();
+    let drugs: Vec<Option<ClinicalDrug>> = mentions.iter().map(clinical_drug).collect();
+    let strengths = product_strengths(&mentions, &drugs);
+    // Per mention: its ingredient key (drugs).
+    let mut ingredient_keys: Vec<Option<String>> = vec![None; n];
     for (i, m) in mentions.iter().enumerate() {
         let ids = identity_codes(m);
         let is_drug = matches!(m.role, Role::Medication | Role::Allergy)
@@ -164,8 +293,14 @@ pub fn consolidate(mentions: Vec<Mention>) -> Vec<Finding> {
         let keys: Vec<String> = if ids.is_empty() {
             vec![format!("text|{}", term_key(&m.text))]
         } else if is_drug {
-            // The whole ingredient set is one key: combinations stay apart from their parts.
-            vec![ids.into_iter().collect::<Vec<_>>().join("+")]
+            // The whole ingredient set is one key: combinations stay apart from their parts;
+            // a medication's strength is part of it (one clinical drug per finding).
+            let ingredients = ids.into_iter().collect::<Vec<_>>().join("+");
+            ingredient_keys[i] = Some(ingredients.clone());
+            match &strengths[i] {
+                Some(s) => vec![format!("{ingredients}@{}", s.join(";"))],
+                None => vec![ingredients],
+            }
         } else {
             ids.into_iter().collect()
         };
@@ -183,33 +318,76 @@ pub fn consolidate(mentions: Vec<Mention>) -> Vec<Finding> {
             }
         }
     }
-    // A substance named only by its UNII class name ("Epoetin") where the document names one
-    // RxNorm ingredient that begins with it ("epoetin alfa") is that ingredient, cut short.
-    for (i, m) in mentions.iter().enumerate() {
-        let drug = matches!(m.role, Role::Medication | Role::Allergy);
-        if !drug || m.entries.is_empty() || m.entries.iter().any(|e| e.system != System::Unii) {
+    // A medication named without its strength ("lisinopril", "continue furosemide") is the
+    // one clinical drug of its ingredients in the document when there is exactly one
+    // ("Lisinopril 10 MG Oral Tablet"); with several, the one named last before it (a note
+    // refers back to the drug it last named), else the first after it.
+    for i in 0..n {
+        let strengthless = mentions[i].role == Role::Medication
+            && ingredient_keys[i].is_some()
+            && strengths[i].is_none();
+        if !strengthless {
             continue;
         }
-        let prefix = format!("{} ", term_key(&m.entries[0].term));
-        let mut owners = mentions.iter().enumerate().filter(|(_, o)| {
-            o.role == m.role
-                && o.entries
-                    .iter()
-                    .any(|e| e.is_ingredient() && term_key(&e.display).starts_with(&prefix))
-        });
-        let Some((j, first)) = owners.next() else {
+        let same: Vec<usize> = (0..n)
+            .filter(|&j| {
+                mentions[j].role == Role::Medication
+                    && ingredient_keys[j] == ingredient_keys[i]
+                    && strengths[j].is_some()
+            })
+            .collect();
+        let Some(&j) = same.iter().rev().find(|&&j| j < i).or_else(|| same.first()) else {
             continue;
         };
-        let codes = |o: &Mention| identity_codes(o);
-        let whole = codes(first);
-        if owners.any(|(_, o)| codes(o) != whole) {
-            continue;
-        }
         let (a, b) = (find(&mut parent, i), find(&mut parent, j));
         if a != b {
             parent[a.max(b)] = a.min(b);
         }
     }
+    // A substance named in general terms — by its UNII class name ("Epoetin"), or a
+    // medication by an ingredient that begins a longer one ("insulin", "potassium") — where
+    // the document names one drug whose ingredient begins with it ("epoetin alfa", "insulin
+    // glargine", "potassium chloride") is that drug, cut short.
+    for (i, m) in mentions.iter().enumerate() {
+        let drug = matches!(m.role, Role::Medication | Role::Allergy);
+        let unii_only = !m.entries.is_empty() && m.entries.iter().all(|e| e.system == System::Unii);
+        let general_ingredient = m.role == Role::Medication
+            && drugs[i].as_ref().is_some_and(|d| {
+                d.strengths.is_empty() && d.ingredients.len() == 1 && d.scd.is_none()
+            });
+        if !drug || !(unii_only || general_ingredient) {
+            continue;
+        }
+        let name = if unii_only {
+            m.entries[0].term.clone()
+        } else {
+            let code = drugs[i]
+                .as_ref()
+                .and_then(|d| d.ingredients.first().cloned());
+            match m.entries.iter().find(|e| Some(&e.code) == code.as_ref()) {
+                Some(e) => e.display.clone(),
+                None => continue,
+            }
+        };
+        let prefix = format!("{} ", term_key(&name));
+        let owners: Vec<usize> = (0..n)
+            .filter(|&j| {
+                let o = &mentions[j];
+                o.role == m.role
+                    && o.entries
+                        .iter()
+                        .any(|e| e.is_ingredient() && term_key(&e.display).starts_with(&prefix))
+            })
+            .collect();
+        let roots: BTreeSet<usize> = owners.iter().map(|&j| find(&mut parent, j)).collect();
+        if let [j] = roots.into_iter().collect::<Vec<_>>()[..] {
+            let a = find(&mut parent, i);
+            if a != j {
+                parent[a.max(j)] = a.min(j);
+            }
+        }
+    }
+    join_class_allergies(&mentions, &mut parent, find);
     join_general_conditions(&mentions, &mut parent, find);
     let mut groups: BTreeMap<usize, Vec<Mention>> = BTreeMap::new();
     for (i, m) in mentions.into_iter().enumerate() {
@@ -217,6 +395,146 @@ pub fn consolidate(mentions: Vec<Mention>) -> Vec<Finding> {
         groups.entry(r).or_default().push(m);
     }
     groups.into_values().map(finding_of).collect()
+}
+
+/// A strength as a number and its unit ("500 MG" → 500, "MG").
+fn strength_value(s: &str) -> Option<(f64, &str)> {
+    let (v, unit) = s.split_once(' ')?;
+    Some((v.parse().ok()?, unit))
+}
+
+/// Per mention, the product strength that tells its clinical drug apart (`None`: not a
+/// medication, or no strength written). A strength written after a drug's name is a dose
+/// when it is a whole multiple of a smaller strength of the same drug in the document:
+/// "metformin 1000 mg (two 500 mg tabs)" after "metformin 500 mg", "acetaminophen 1,000 mg"
+/// after "Acetaminophen 500 mg" are one product taken at a new dose; "furosemide 80 mg" and
+/// "furosemide 60 mg", "aspirin 325 mg" and "aspirin 81 mg", "furosemide 80 mg IV" and "Lasix
+/// 40 mg PO" are two. A clinical-drug name
+/// ("Simvastatin 20 MG Oral Tablet") is always its own product.
+fn product_strengths(
+    mentions: &[Mention],
+    drugs: &[Option<ClinicalDrug>],
+) -> Vec<Option<Vec<String>>> {
+    let ingredients = |i: usize| drugs[i].as_ref().map(|d| &d.ingredients);
+    (0..mentions.len())
+        .map(|i| {
+            let d = drugs[i].as_ref().filter(|d| !d.strengths.is_empty())?;
+            if d.named || d.strengths.len() != 1 {
+                return Some(d.strengths.clone());
+            }
+            let Some((v, unit)) = strength_value(&d.strengths[0]) else {
+                return Some(d.strengths.clone());
+            };
+            let route = |k: usize| {
+                mentions[k]
+                    .sig
+                    .as_ref()
+                    .and_then(|s| s.route.as_ref())
+                    .map(|r| r.code.as_str())
+            };
+            // Given another way (IV in the ED, by mouth at home) it is another product.
+            let same_route = |j: usize| match (route(i), route(j)) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+            let base = (0..mentions.len())
+                .filter(|&j| ingredients(j) == Some(&d.ingredients) && same_route(j))
+                .filter_map(|j| match &drugs[j].as_ref()?.strengths[..] {
+                    [one] => Some(one.clone()),
+                    _ => None,
+                })
+                .filter_map(|s| {
+                    let (w, u) = strength_value(&s)?;
+                    let ratio = v / w;
+                    (u == unit && w > 0.0 && ratio >= 2.0 && (ratio - ratio.round()).abs() < 1e-9)
+                        .then_some((w, s))
+                })
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, s)| s);
+            Some(vec![base.unwrap_or_else(|| d.strengths[0].clone())])
+        })
+        .collect()
+}
+
+/// The clinical drug of a medication finding: the first mention's with a strength (its SCD
+/// from any mention that names one), else the first mention's.
+fn drug_of(mentions: &[Mention]) -> Option<ClinicalDrug> {
+    let drugs: Vec<ClinicalDrug> = mentions.iter().filter_map(clinical_drug).collect();
+    let mut drug = drugs
+        .iter()
+        .find(|d| !d.strengths.is_empty())
+        .or(drugs.first())
+        .cloned()?;
+    if drug.scd.is_none() {
+        drug.scd = drugs
+            .iter()
+            .filter(|d| d.strengths == drug.strengths)
+            .find_map(|d| d.scd.clone());
+    }
+    if drug.form.is_none() {
+        drug.form = drugs.iter().find_map(|d| d.form.clone());
+    }
+    Some(drug)
+}
+
+/// `dictionaries/allergy-classes.tsv`: drug-class allergen code (SNOMED CT) → the
+/// ingredients (by name) that belong to the class.
+static ALLERGY_CLASSES: std::sync::LazyLock<BTreeMap<String, BTreeSet<String>>> =
+    std::sync::LazyLock::new(|| crate::tables::shipped(allergy_classes_table()));
+
+/// Loads `dictionaries/allergy-classes.tsv`.
+pub(crate) fn allergy_classes_table()
+-> Result<BTreeMap<String, BTreeSet<String>>, crate::tables::TableError> {
+    let text = include_str!("../dictionaries/allergy-classes.tsv");
+    let rows = crate::tables::Table::parse("allergy-classes.tsv", text)?
+        .map(|r| Ok((r.get("class_code")?.to_string(), term_key(r.get("member")?))))?;
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (class, member) in rows {
+        out.entry(class).or_default().insert(member);
+    }
+    Ok(out)
+}
+
+/// A class allergen and a member drug of that class in one packet are one allergy:
+/// "Intolerance of macrolides (erythromycin)", "statins" beside "atorvastatin" and
+/// "rosuvastatin", "ACE inhibitors - angioedema" beside "lisinopril".
+fn join_class_allergies(
+    mentions: &[Mention],
+    parent: &mut [usize],
+    find: fn(&mut [usize], usize) -> usize,
+) {
+    let classes = &*ALLERGY_CLASSES;
+    let mut joins = Vec::new();
+    for (i, c) in mentions.iter().enumerate() {
+        if c.role != Role::Allergy || c.decision.assertion == Assertion::Negated {
+            continue;
+        }
+        for members in c
+            .entries
+            .iter()
+            .filter(|e| e.system == System::Snomed)
+            .filter_map(|e| classes.get(&e.code))
+        {
+            for (j, m) in mentions.iter().enumerate() {
+                let member = m.role == Role::Allergy
+                    && m.decision.assertion != Assertion::Negated
+                    && m.entries.iter().any(|e| {
+                        e.system == System::Rxnorm
+                            && e.is_ingredient()
+                            && members.contains(&term_key(&e.display))
+                    });
+                if member {
+                    joins.push((i, j));
+                }
+            }
+        }
+    }
+    for (a, b) in joins {
+        let (ra, rb) = (find(parent, a), find(parent, b));
+        if ra != rb {
+            parent[ra.max(rb)] = ra.min(rb);
+        }
+    }
 }
 
 /// Words that end a condition's head: what follows names another thing ("neuropathy due to
@@ -350,11 +668,14 @@ fn finding_of(mentions: Vec<Mention>) -> Finding {
             ));
         }
     }
+    let drug = drug_of(&mentions);
+    // The clinical drug's SCD first: the most specific code of a medication.
+    let scd = drug.as_ref().and_then(|d| d.scd.clone());
     // One coding per (system, code).
     let mut seen = BTreeSet::new();
-    let codings: Vec<Coding> = codings
+    let codings: Vec<Coding> = scd
         .into_iter()
-        .map(|(_, _, _, c)| c)
+        .chain(codings.into_iter().map(|(_, _, _, c)| c))
         .filter(|c| seen.insert((c.system, c.code.clone())))
         .collect();
     let category = first
@@ -458,37 +779,69 @@ fn finding_of(mentions: Vec<Mention>) -> Finding {
         criticality,
         allergy_kind,
         conflict,
+        drug,
         mentions,
     }
 }
 
-/// Marks findings that contradict each other: "no known allergies" beside an allergy.
-pub fn flag_conflicts(findings: &mut [Finding]) {
-    let asserted = |f: &Finding| !matches!(f.assertion, Assertion::Negated | Assertion::Family);
-    let nka_pages: Vec<u32> = findings
-        .iter()
-        .filter(|f| f.role == Role::NoKnownAllergy && asserted(f))
-        .flat_map(|f| f.mentions.iter().map(|m| m.page))
-        .collect();
-    let allergy_pages: Vec<u32> = findings
-        .iter()
-        .filter(|f| f.role == Role::Allergy && asserted(f))
-        .flat_map(|f| f.mentions.iter().map(|m| m.page))
-        .collect();
-    if nka_pages.is_empty() || allergy_pages.is_empty() {
-        return;
+/// What an allergy finding is an allergy to, in the terms a "no known … allergies"
+/// statement covers: medication, food, environment (latex is environment too).
+fn allergy_kind_of(f: &Finding) -> &str {
+    match f.category.as_deref() {
+        Some(c) => c,
+        None if f.codings.iter().any(|c| c.system == System::Rxnorm) => "medication",
+        None => "",
     }
-    for f in findings.iter_mut() {
-        if f.role == Role::NoKnownAllergy {
-            f.conflict = Some(format!(
-                "the same document lists allergies (page {})",
-                allergy_pages[0]
-            ));
-        } else if f.role == Role::Allergy && asserted(f) {
-            f.conflict = Some(format!(
-                "the same document says no known allergies (page {})",
-                nka_pages[0]
-            ));
+}
+
+/// Whether a "no known allergies" finding covers an allergy of kind `kind`.
+fn covers(nka: &Finding, kind: &str) -> bool {
+    let covered = nka
+        .mentions
+        .iter()
+        .flat_map(|m| &m.entries)
+        .map(|e| e.category.as_str())
+        .collect::<Vec<_>>();
+    covered.iter().any(|c| {
+        *c == "all" || *c == kind || (*c == "latex" && kind == "environment") || c.is_empty()
+    })
+}
+
+/// An allergy asserted anywhere in the packet wins over "no known allergies": an EHR that
+/// shows "NKA" would hide the alert. The "no known allergies" finding that covers it (NKA
+/// covers all; NKDA drugs; NKFA foods) is dropped, its statements kept as evidence on the
+/// allergy, which is flagged as a conflict. "No known food allergies" beside a drug allergy
+/// contradicts nothing and stays.
+pub fn flag_conflicts(findings: &mut Vec<Finding>) {
+    let asserted = |f: &Finding| !matches!(f.assertion, Assertion::Negated | Assertion::Family);
+    let mut dropped = BTreeSet::new();
+    let mut evidence: Vec<(usize, Vec<Mention>, u32)> = Vec::new();
+    for (a, allergy) in findings.iter().enumerate() {
+        if allergy.role != Role::Allergy || !asserted(allergy) {
+            continue;
+        }
+        let kind = allergy_kind_of(allergy);
+        let mut statements = Vec::new();
+        for (n, nka) in findings.iter().enumerate() {
+            if nka.role == Role::NoKnownAllergy && asserted(nka) && covers(nka, kind) {
+                dropped.insert(n);
+                statements.extend(nka.mentions.iter().cloned());
+            }
+        }
+        if let Some(page) = statements.iter().map(|m| m.page).min() {
+            evidence.push((a, statements, page));
         }
     }
+    for (a, statements, page) in evidence {
+        let f = &mut findings[a];
+        f.conflict = Some(format!(
+            "the packet also says no known allergies (page {page}); the allergy is kept"
+        ));
+        f.mentions.extend(statements);
+    }
+    let mut i = 0;
+    findings.retain(|_| {
+        i += 1;
+        !dropped.contains(&(i - 1))
+    });
 }

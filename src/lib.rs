@@ -89,6 +89,8 @@ pub fn check_shipped_tables() -> std::result::Result<(), tables::TableError> {
     attributes::units::number_words_table()?;
     dictionary::vocabulary::term_types_table()?;
     dictionary::vocabulary::allergy_categories_table()?;
+    dictionary::clinical::check_tables()?;
+    consolidate::allergy_classes_table()?;
     Ok(())
 }
 

@@ -174,8 +174,21 @@ fn split_pairs(line: &str) -> Vec<String> {
     out
 }
 
+/// Where a name written on one line with other header facts ends: at the next label ("Dorothy
+/// Lindqvist MRN 882164 DOB …", "Mateo Cruz | MRN …").
+static NAME_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s(?:mrn|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|sex|gender|age|acct|account|visit|date)\b|[|\t]")
+        .expect("valid regex")
+});
+
 fn clean_name(s: &str) -> Option<String> {
     let s: String = s.nfkc().collect();
+    let s = match NAME_END.find(&s) {
+        Some(m) => s[..m.start()].to_string(),
+        None => s,
+    };
+    // "Re: Medical records: Dorothy A Lindqvist": the name follows the last colon.
+    let s = s.rsplit([':', ';']).next().unwrap_or(&s).to_string();
     // OCR leaves marks around a name ("| LATESSA GORDON", "Victor265 Mann644_—").
     let s = s
         .trim()
@@ -189,6 +202,30 @@ fn clean_name(s: &str) -> Option<String> {
     if ["unknown", "not available", "information", "summary", "name"]
         .iter()
         .any(|w| lower == *w)
+    {
+        return None;
+    }
+    // A section title read as a value ("PATIENT: PROCEDURES" from an OCR'd "PATIENT
+    // PROCEDURES" header) names no one.
+    const HEADER_WORDS: &[&str] = &[
+        "procedures",
+        "medications",
+        "problems",
+        "allergies",
+        "goals",
+        "results",
+        "vital",
+        "signs",
+        "history",
+        "instructions",
+        "encounters",
+        "immunizations",
+        "demographics",
+        "education",
+    ];
+    if lower
+        .split(|c: char| !c.is_alphabetic())
+        .any(|w| HEADER_WORDS.contains(&w))
     {
         return None;
     }
@@ -272,21 +309,29 @@ pub fn summarize(pages: &[PatientInfo]) -> PatientSummary {
     summary
 }
 
-/// Names written differently ("JAMES SMITH", "Smith, James", OCR'd "Jarnes Srnith") match when
-/// most of their words match within a small edit distance.
+/// Words of a name that are not a given or family name.
+const NOT_NAMES: &[&str] = &[
+    "jr", "sr", "ii", "iii", "iv", "mr", "mrs", "ms", "miss", "dr", "md", "phd", "patient", "name",
+];
+
+/// Names written differently ("JAMES SMITH", "Smith, James", "LOPEZ, MARIA E", "Maria Elena
+/// Lopez", "M. Lopez", "Maria Lopez Jr", OCR'd "Jarnes Srnith", Synthea's "Luna60") are one
+/// person's when they share a given or a family name, within a small edit distance. Two
+/// names that share neither cannot be the same person.
 fn same_person_name(a: &str, b: &str) -> bool {
     let words = |s: &str| -> Vec<String> {
-        s.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.len() >= 2)
-            .map(|w| {
-                // OCR confusions: "Jarnes" is "James", "5mith" is "Smith".
-                w.to_lowercase()
-                    .replace("rn", "m")
-                    .replace("vv", "w")
-                    .replace('0', "o")
-                    .replace(['1', '|'], "l")
-                    .replace('5', "s")
-            })
+        // OCR confusions first ("Jarnes" is "James", "5mith" is "Smith"), then the letters
+        // of each word: digits Synthea appends ("Luna60") are not part of a name.
+        let s = s
+            .to_lowercase()
+            .replace("rn", "m")
+            .replace("vv", "w")
+            .replace('0', "o")
+            .replace(['1', '|'], "l")
+            .replace('5', "s");
+        s.split(|c: char| !c.is_alphabetic())
+            .filter(|w| w.chars().count() >= 2 && !NOT_NAMES.contains(w))
+            .map(str::to_string)
             .collect()
     };
     let (wa, wb) = (words(a), words(b));
@@ -298,14 +343,12 @@ fn same_person_name(a: &str, b: &str) -> bool {
     if edit_distance(&ja, &jb) <= (ja.len().max(jb.len()) / 6).max(1) {
         return true;
     }
-    let matched = wa
-        .iter()
-        .filter(|x| {
-            wb.iter()
-                .any(|y| edit_distance(x, y) <= (x.len().max(y.len()) / 4).max(1))
-        })
-        .count();
-    matched * 2 > wa.len().min(wb.len())
+    let close = |x: &String, y: &String| {
+        edit_distance(x, y) <= (x.len().max(y.len()) / 4).max(1)
+            // A word glued to the next by OCR ("MateoA") still begins with the name.
+            || (x.len() >= 4 && y.len() >= 4 && (x.starts_with(y.as_str()) || y.starts_with(x.as_str())))
+    };
+    wa.iter().any(|x| wb.iter().any(|y| close(x, y)))
 }
 
 /// Levenshtein distance (short strings only).
@@ -361,6 +404,63 @@ mod tests {
         );
         assert_eq!(p.name.as_deref(), Some("JAMES SMITH"));
         assert_eq!(p.gender, Some(Gender::Male));
+    }
+
+    #[test]
+    fn spellings_of_one_person() {
+        for (a, b) in [
+            ("Maria Elena Lopez", "Maria Lopez"),
+            ("Maria Elena Lopez", "LOPEZ, MARIA E"),
+            ("Maria Lopez", "M. Lopez"),
+            ("Maria Lopez", "MARIA LOPEZ JR"),
+            ("Maria Lopez", "Maria Lopez-Garcia"),
+            ("Mary Ann Smith", "Mary Smith"),
+            ("Luna60 Gottlieb798", "L.unaGO Gottlich798"),
+            ("Mateo A Cruz", "MateoA Cruz"),
+            ("Dorothy A Lindqvist", "D. Lindqvist"),
+        ] {
+            assert!(same_person_name(a, b), "{a} / {b}");
+        }
+        for (a, b) in [
+            ("Maria Lopez", "James Smith"),
+            ("Dorothy Lindqvist", "Mateo Cruz"),
+        ] {
+            assert!(!same_person_name(a, b), "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn a_section_title_is_no_name() {
+        let p = read_page("PATIENT: PROCEDURES\n", 6, false);
+        assert_eq!(p.name, None);
+    }
+
+    #[test]
+    fn a_name_ends_at_the_next_label() {
+        let p = read_page(
+            "Patient: Dorothy Lindqvist MRN 882164 DOB 1/29/1945\n",
+            4,
+            true,
+        );
+        assert_eq!(p.name.as_deref(), Some("Dorothy Lindqvist"));
+        let p = read_page(
+            "Re: Medical records: Dorothy A Lindqvist, DOB 01/29/1945\n",
+            1,
+            true,
+        );
+        assert_eq!(p.name.as_deref(), Some("Dorothy A Lindqvist"));
+        let p = read_page(
+            "Re: Medical records; Mateo A Cruz, DOB 04/05/2012\n",
+            1,
+            true,
+        );
+        assert_eq!(p.name.as_deref(), Some("Mateo A Cruz"));
+        let p = read_page(
+            "Patient: Mateo Cruz | MRN 7729150 | DOB 4/5/2012\n",
+            1,
+            true,
+        );
+        assert_eq!(p.name.as_deref(), Some("Mateo Cruz"));
     }
 
     #[test]

@@ -457,3 +457,24 @@ fn ids_are_unique_within_each_bundle() {
         assert_eq!(urls.len(), n, "{f}: duplicate fullUrl");
     }
 }
+
+/// Two people's packets faxed as one (issue #12): refused, naming a page of each and no name;
+/// `--allow-multiple-patients` writes it anyway.
+#[test]
+fn two_people_in_one_packet_are_refused() {
+    let path = fixture("two-patients.fax.txt");
+    let r = run(&["extract", path.to_str().unwrap(), "--summary"]);
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("pages 1 and 8"), "{stderr}");
+    for name in ["Itasca", "ITASCA", "Earle", "EARLE"] {
+        assert!(!stderr.contains(name), "the message names no one: {stderr}");
+    }
+    let r = run(&[
+        "extract",
+        path.to_str().unwrap(),
+        "--summary",
+        "--allow-multiple-patients",
+    ]);
+    assert_eq!(r.status.code(), Some(0));
+}

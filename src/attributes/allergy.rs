@@ -37,37 +37,79 @@ pub(crate) fn severity_table() -> Result<PhraseTable<SeverityRow>, TableError> {
     })
 }
 
+/// A row of `no-known-allergies.tsv`.
+#[derive(Debug, Clone)]
+pub(crate) struct NoKnownRow {
+    code: String,
+    display: String,
+    /// all | medication | food | environment | latex; `unknown` for a wording that says the
+    /// allergies are not known ("No Known Allergy Information"): no statement at all.
+    covers: String,
+    /// Only a statement inside this kind of section ("None known" under Allergies).
+    section: Option<String>,
+}
+
 /// "No known allergies" phrases and their SNOMED CT codes.
-static NO_KNOWN: LazyLock<PhraseTable<(String, String)>> =
+static NO_KNOWN: LazyLock<PhraseTable<NoKnownRow>> =
     LazyLock::new(|| tables::shipped(no_known_allergies_table()));
 
-/// `dictionaries/no-known-allergies.tsv`: "no known (drug …) allergies" wordings → SNOMED CT.
-pub(crate) fn no_known_allergies_table() -> Result<PhraseTable<(String, String)>, TableError> {
+/// `dictionaries/no-known-allergies.tsv`: "no known (drug …) allergies" wordings → SNOMED CT,
+/// what they cover, and the wordings that mean "unknown" instead.
+pub(crate) fn no_known_allergies_table() -> Result<PhraseTable<NoKnownRow>, TableError> {
     let text = include_str!("../../dictionaries/no-known-allergies.tsv");
     PhraseTable::from_table(&Table::parse("no-known-allergies.tsv", text)?, |r| {
-        Ok((r.get("code")?.to_string(), r.get("display")?.to_string()))
+        let covers = r.get("covers")?.to_string();
+        let known = [
+            "all",
+            "medication",
+            "food",
+            "environment",
+            "latex",
+            "unknown",
+        ];
+        if !known.contains(&covers.as_str()) {
+            return Err(format!(
+                "covers {covers:?} (expected one of {})",
+                known.join(", ")
+            ));
+        }
+        let (code, display) = if covers == "unknown" {
+            (String::new(), String::new())
+        } else {
+            (r.get("code")?.to_string(), r.get("display")?.to_string())
+        };
+        Ok(NoKnownRow {
+            code,
+            display,
+            covers,
+            section: r.opt("section")?.map(str::to_string),
+        })
     })
 }
 
 /// Every "no known allergies" statement on a page ("NKDA", "No Known Allergies", "no known
 /// drug allergies" …): its span in the page text and the SNOMED CT row that codes it
-/// (716186003 no known allergy, 409137002 no known drug allergy …).
+/// (716186003 no known allergy, 409137002 no known drug allergy …). The entry's `category`
+/// says what it covers (`all`, `medication`, `food` …) and its `section` the only kind of
+/// section it is a statement in. Wordings that mean "unknown" ("No Known Allergy
+/// Information", "allergies not recorded") are none.
 pub fn no_known_allergies(text: &str, key: &KeyText) -> Vec<(std::ops::Range<usize>, Entry)> {
     NO_KNOWN
         .find(text, key, 0..key.key.len())
         .into_iter()
+        .filter(|hit| hit.value.covers != "unknown")
         .map(|hit| {
-            let (code, display) = hit.value;
+            let row = hit.value;
             let entry = Entry {
                 term: text[hit.start..hit.end].to_string(),
                 kind: Kind::Allergen,
                 system: System::Snomed,
-                code: code.clone(),
-                display: display.clone(),
-                category: String::new(),
+                code: row.code.clone(),
+                display: row.display.clone(),
+                category: row.covers.clone(),
                 case_sensitive: false,
                 tty: None,
-                section: None,
+                section: row.section.clone(),
                 via: None,
                 source: "no-known-allergies.tsv".into(),
             };

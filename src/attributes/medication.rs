@@ -157,6 +157,11 @@ pub fn has_strength(text: &str) -> bool {
     STRENGTH.is_match(text)
 }
 
+/// Where the first drug strength in `text` stands ("0.5 mg" in "Zortress 0.5 mg tab").
+pub fn find_strength(text: &str) -> Option<std::ops::Range<usize>> {
+    STRENGTH.find(text).map(|m| m.range())
+}
+
 /// An amount of a dose form ("2 puffs", "1 tab", "2.5 mL", "20 units").
 static FORM_DOSE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(

@@ -8,6 +8,7 @@
 pub mod approx;
 #[cfg(test)]
 mod approx_reference;
+pub mod clinical;
 pub mod matcher;
 pub mod vocabulary;
 

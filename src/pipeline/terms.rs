@@ -393,6 +393,18 @@ pub(crate) fn no_known_allergies(page: &PageView<'_>, policy: &SectionPolicy<'_>
         if policy.is_family(place) {
             continue;
         }
+        // "None known", "None": a statement only as the whole entry of an allergy section.
+        if let Some(kind) = &entry.section {
+            let in_section = place.label().is_some_and(|(_, k)| &k == kind);
+            let line_start = page.text[..span.start].rfind('\n').map_or(0, |p| p + 1);
+            let before = page.text[line_start..span.start].trim();
+            let after = page.text[span.end..line_end(page.text, span.end)]
+                .trim_matches(|c: char| c.is_whitespace() || matches!(c, '.' | ';' | ','));
+            let alone = (before.is_empty() || before.ends_with(':')) && after.is_empty();
+            if !in_section || !alone {
+                continue;
+            }
+        }
         let start = span.start;
         let mut m = Mention::new(
             Role::NoKnownAllergy,
