@@ -497,7 +497,8 @@ pub(crate) fn allergy_classes_table()
 
 /// A class allergen and a member drug of that class in one packet are one allergy:
 /// "Intolerance of macrolides (erythromycin)", "statins" beside "atorvastatin" and
-/// "rosuvastatin", "ACE inhibitors - angioedema" beside "lisinopril".
+/// "rosuvastatin", "ACE inhibitors - angioedema" beside "lisinopril" — unless both are rows
+/// of allergy lists, where the author listed them apart.
 fn join_class_allergies(
     mentions: &[Mention],
     parent: &mut [usize],
@@ -516,7 +517,15 @@ fn join_class_allergies(
             .filter_map(|e| classes.get(&e.code))
         {
             for (j, m) in mentions.iter().enumerate() {
+                // Rows of allergy lists are the author's own entries (a table listing
+                // "Penicillins" and "Penicillin G Benzathine" means both, and so does its
+                // copy in the next document): only a mention in prose joins its class.
+                // A member written right after its class in one entry ("ACE inhibitors -
+                // angioedema (lisinopril)", "ACE inhibitor cough with lisinopril") is that entry.
+                let one_entry = c.page == m.page && c.line == m.line;
+                let apart = c.listed && m.listed && !one_entry;
                 let member = m.role == Role::Allergy
+                    && !apart
                     && m.decision.assertion != Assertion::Negated
                     && m.entries.iter().any(|e| {
                         e.system == System::Rxnorm

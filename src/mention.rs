@@ -48,6 +48,8 @@ pub struct Mention {
     pub char_start: usize,
     /// End of the span in characters.
     pub char_end: usize,
+    /// The line of the page it starts on (0-based).
+    pub line: usize,
     /// The words as written.
     pub text: String,
     /// The dictionary rows that give the concept and its codes.
@@ -97,6 +99,10 @@ impl Mention {
             end: span.end,
             char_start: text[..span.start].chars().count(),
             char_end: text[..span.end].chars().count(),
+            line: text.as_bytes()[..span.start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count(),
             text: text[span].to_string(),
             entries,
             section: None,

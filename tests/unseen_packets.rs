@@ -197,8 +197,8 @@ fn two_people_are_refused_naming_both_pages() {
 fn a_class_allergy_and_its_member_drugs_are_one_allergy() {
     let e = extract(&[
         "Patient: Test Person\nDOB: 01/02/1960\n\nALLERGIES: Statins (myalgias)\n",
-        "Patient: Test Person\nDOB: 01/02/1960\n\nALLERGIES:\natorvastatin - myalgias\n\
-         rosuvastatin - myalgias\nsulfa - rash\n",
+        "Patient: Test Person\nDOB: 01/02/1960\n\nALLERGIES:\nsulfa - rash\n\nHPI: She could not \
+         tolerate atorvastatin or rosuvastatin (myalgias).\n",
     ]);
     let b = bundle(&e);
     let allergies = resources(&b, "AllergyIntolerance");
