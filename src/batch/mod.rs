@@ -6,4 +6,5 @@ pub mod job;
 pub mod patients;
 pub mod progress;
 pub mod run;
+mod summaries;
 pub mod worker;

@@ -18,6 +18,7 @@ use sha1::Digest;
 use super::inputs::{Inputs, Job, Source};
 use super::job::{Format, JobOptions, Outcome, Status, output_path, report_path};
 use super::progress::{Progress, Tally};
+use super::summaries::{bulk_manifest, index_row, relative_href};
 use super::worker::{Worker, WorkerConfig, run_contained};
 use crate::error::{Error, Result};
 use crate::pipeline::Extractor;
@@ -406,83 +407,6 @@ pub fn run(opts: &BatchOptions) -> Result<BatchReport> {
     report.problems = std::mem::take(&mut *problems.lock().expect("lock"));
     report.elapsed = started.elapsed();
     Ok(report)
-}
-
-/// `<out>/manifest.json`: one Bulk Data manifest over the NDJSON folders of every input
-/// written (or already there) in this run, urls relative to `<out>`, so the whole folder
-/// can be `$import`ed at once. Written by a run that owns the folder (no `--shard`, no
-/// `--log`: processes sharing one folder would overwrite each other's).
-fn bulk_manifest(out: &Path, outcomes: &[Outcome], recorded: Option<&str>) -> Result<()> {
-    use crate::fhir::{BULK_MANIFEST, BulkManifest, BulkOutput};
-    let mut output: Vec<BulkOutput> = Vec::new();
-    let mut times: Vec<String> = Vec::new();
-    for o in outcomes {
-        let Some(dir) = o.output.as_deref().map(PathBuf::from) else {
-            continue;
-        };
-        let Some(m) = std::fs::read(dir.join(BULK_MANIFEST))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<BulkManifest>(&b).ok())
-        else {
-            continue;
-        };
-        let rel = dir.strip_prefix(out).unwrap_or(&dir).to_path_buf();
-        times.push(m.transaction_time.clone());
-        output.extend(m.output.into_iter().map(|f| BulkOutput {
-            url: rel.join(&f.url).to_string_lossy().into_owned(),
-            ..f
-        }));
-    }
-    let manifest = BulkManifest {
-        transaction_time: recorded
-            .map(str::to_string)
-            .or_else(|| times.into_iter().max())
-            .unwrap_or_else(|| crate::instant(0)),
-        request: "chart2fhir batch".into(),
-        requires_access_token: false,
-        output,
-        error: Vec::new(),
-    };
-    let mut bytes = serde_json::to_vec_pretty(&manifest).expect("manifest serializes");
-    bytes.push(b'\n');
-    crate::sink::write_atomic(&out.join(BULK_MANIFEST), &bytes)
-}
-
-/// An outcome as a row of the report index.
-fn index_row(o: &Outcome) -> crate::report::html::IndexRow {
-    crate::report::html::IndexRow {
-        input: o.input.clone(),
-        status: match o.status {
-            Status::Written => "written",
-            Status::Failed => "failed",
-            Status::Skipped => "skipped",
-        },
-        reason: o.reason.clone(),
-        pages: o.pages,
-        counts: o
-            .counts
-            .as_ref()
-            .map(|c| (c.allergies, c.medications, c.conditions)),
-        report: o.report.clone().filter(|r| Path::new(r).is_file()),
-    }
-}
-
-/// A link from a page in `base` to `target`: its path under `base` when it is there, else
-/// the path as it is; `%`, `#`, `?` and spaces escaped.
-fn relative_href(base: &Path, target: &Path) -> String {
-    let rel = target.strip_prefix(base).unwrap_or(target);
-    let mut href = String::new();
-    for c in rel.to_string_lossy().chars() {
-        match c {
-            '%' => href.push_str("%25"),
-            '#' => href.push_str("%23"),
-            '?' => href.push_str("%3F"),
-            ' ' => href.push_str("%20"),
-            '\\' => href.push('/'),
-            c => href.push(c),
-        }
-    }
-    href
 }
 
 /// An input whose output is already there for the same content (its SHA-1 is in the output's

@@ -19,6 +19,9 @@ use crate::fhir::{collapse_ws, emitted, status};
 use crate::ingest::{Document, Page, PageOrigin};
 use crate::mention::{Mention, Role};
 
+mod index;
+pub use index::{IndexRow, index};
+
 /// What to put in the report.
 #[derive(Debug, Clone, Default)]
 pub struct ReportOptions {
@@ -497,76 +500,6 @@ fn marked_text(out: &mut String, text: &str, placed: &[Placed<'_>]) {
     }
 }
 
-/// One input of a batch, for the index page.
-#[derive(Debug, Clone)]
-pub struct IndexRow {
-    /// The input path.
-    pub input: String,
-    /// written | failed | skipped.
-    pub status: &'static str,
-    /// Why it failed or was skipped.
-    pub reason: Option<String>,
-    /// Pages read.
-    pub pages: Option<usize>,
-    /// Allergies, medications, conditions written.
-    pub counts: Option<(usize, usize, usize)>,
-    /// A link to its report, relative to the index.
-    pub report: Option<String>,
-}
-
-/// The index of a batch's reports: every input with its status, pages and counts, linked
-/// to its report.
-pub fn index(rows: &[IndexRow]) -> String {
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
-         <title>chart2fhir batch reports</title>\n<style>{CSS}</style>\n</head>\n<body>\n\
-         <header><h1>Batch reports</h1>\n"
-    );
-    let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
-    let _ = writeln!(
-        out,
-        "<p id=\"counts\">{} inputs: {} written, {} failed, {} skipped (already done).</p>\n</header>\n<main>",
-        rows.len(),
-        count("written"),
-        count("failed"),
-        count("skipped")
-    );
-    out.push_str(
-        "<table>\n<thead><tr><th scope=\"col\">Input</th><th scope=\"col\">Status</th>\
-         <th scope=\"col\">Pages</th><th scope=\"col\">Allergies</th>\
-         <th scope=\"col\">Medications</th><th scope=\"col\">Conditions</th>\
-         <th scope=\"col\">Why</th></tr></thead>\n<tbody>\n",
-    );
-    for r in rows {
-        let input = match &r.report {
-            Some(href) => format!("<a href=\"{}\">{}</a>", esc(href), esc(&r.input)),
-            None => esc(&r.input),
-        };
-        let num = |n: Option<usize>| n.map_or(String::new(), |n| n.to_string());
-        let (a, m, c) = match r.counts {
-            Some((a, m, c)) => (Some(a), Some(m), Some(c)),
-            None => (None, None, None),
-        };
-        let _ = writeln!(
-            out,
-            "<tr class=\"{0}\"><td>{input}</td><td><span class=\"label\">{0}</span></td>\
-             <td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td><td>{5}</td></tr>",
-            r.status,
-            num(r.pages),
-            num(a),
-            num(m),
-            num(c),
-            esc(r.reason.as_deref().unwrap_or(""))
-        );
-    }
-    out.push_str("</tbody>\n</table>\n</main>\n</body>\n</html>\n");
-    out
-}
-
 const CSS: &str = r#"
 :root { --fg: #1b1b1b; --bg: #fff; --muted: #555; --line: #ccc;
   --present: #ffe08a; --negated: #c9d7ff; --historical: #d9d9d9; --family: #f6c8f0;
@@ -659,82 +592,4 @@ const JS: &str = r#"
 "#;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn placed<'a>(m: &'a Mention, id: &str) -> Placed<'a> {
-        Placed {
-            id: id.into(),
-            finding: 0,
-            mention: m,
-            tip: String::new(),
-        }
-    }
-
-    /// The text of every mark with `data-mention="id"`, parts joined, from rendered HTML
-    /// (tags stripped, entities kept as written).
-    fn mark_text(html: &str, id: &str) -> String {
-        let mut out = String::new();
-        let mut depth_in: Vec<bool> = Vec::new();
-        let mut rest = html;
-        while !rest.is_empty() {
-            if let Some(tail) = rest.strip_prefix("</mark>") {
-                depth_in.pop();
-                rest = tail;
-            } else if rest.starts_with("<mark") {
-                let end = rest.find('>').unwrap();
-                let tag = &rest[..end];
-                depth_in.push(tag.contains(&format!("data-mention=\"{id}\"")));
-                rest = &rest[end + 1..];
-            } else {
-                let c = rest.chars().next().unwrap();
-                if depth_in.iter().any(|&b| b) {
-                    out.push(c);
-                }
-                rest = &rest[c.len_utf8()..];
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn nested_and_crossing_spans_keep_their_text() {
-        let text = "Allergies: penicillin G benzathine <hives>";
-        let span = |s: &str| {
-            let i = text.find(s).unwrap();
-            i..i + s.len()
-        };
-        let outer = Mention::new(
-            Role::Allergy,
-            1,
-            text,
-            span("penicillin G benzathine"),
-            vec![],
-        );
-        let inner = Mention::new(Role::Allergy, 1, text, span("penicillin"), vec![]);
-        let crossing = Mention::new(Role::Allergy, 1, text, span("benzathine <hives>"), vec![]);
-        let same = Mention::new(Role::Medication, 1, text, span("penicillin"), vec![]);
-        let all = [
-            placed(&outer, "a"),
-            placed(&inner, "b"),
-            placed(&crossing, "c"),
-            placed(&same, "d"),
-        ];
-        let mut html = String::new();
-        marked_text(&mut html, text, &all);
-        assert_eq!(mark_text(&html, "a"), "penicillin G benzathine");
-        assert_eq!(mark_text(&html, "b"), "penicillin");
-        assert_eq!(mark_text(&html, "d"), "penicillin");
-        assert_eq!(mark_text(&html, "c"), "benzathine &lt;hives&gt;");
-        assert_eq!(
-            html.matches("<mark").count(),
-            html.matches("</mark>").count()
-        );
-        assert_eq!(html.matches(" id=\"c\"").count(), 1, "one id per mention");
-    }
-
-    #[test]
-    fn text_is_escaped() {
-        assert_eq!(esc("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
-    }
-}
+mod tests;
