@@ -196,6 +196,7 @@ fn a_pdf_and_its_fax_copy_in_one_batch_are_one_patient() {
 }
 
 #[test]
+#[ignore = "needs tesseract and pdftoppm (Debian tesseract-ocr, poppler-utils): `cargo test --test bulk -- --ignored`; CI installs them and runs it"]
 fn a_scanned_fax_copy_is_one_patient_with_its_pdf() {
     let have = |p: &str| {
         Command::new(p)
@@ -203,10 +204,10 @@ fn a_scanned_fax_copy_is_one_patient_with_its_pdf() {
             .output()
             .is_ok_and(|o| o.status.success())
     };
-    if !have("tesseract") || !have("pdftoppm") {
-        eprintln!("tesseract / pdftoppm absent: the scanned fax copy is not read here");
-        return;
-    }
+    assert!(
+        have("tesseract") && have("pdftoppm"),
+        "this test reads a scanned fax: apt-get install tesseract-ocr tesseract-ocr-eng poppler-utils"
+    );
     let tmp = tempfile::tempdir().unwrap();
     let inputs = vec![
         root().join("fixtures/onc-referral.pdf"),

@@ -248,6 +248,7 @@ fn check_report(input: &Path) -> Checked {
 }
 
 #[test]
+#[ignore = "needs a headless Chromium (Debian chromium): `cargo test --test report_browser -- --ignored`; CI installs it and runs these"]
 fn report_of_a_pdf_with_a_text_layer_marks_every_evidence() {
     let c = check_report(&fixture("onc-referral.pdf"));
     assert_eq!(c.marks, c.expected);
@@ -255,6 +256,7 @@ fn report_of_a_pdf_with_a_text_layer_marks_every_evidence() {
 }
 
 #[test]
+#[ignore = "needs a headless Chromium (Debian chromium): `cargo test --test report_browser -- --ignored`; CI installs it and runs these"]
 fn report_of_a_fax_text_marks_every_evidence() {
     let c = check_report(&fixture("onc-referral.fax.txt"));
     assert_eq!(c.marks, c.expected);
@@ -273,6 +275,7 @@ fn require_ocr() {
 }
 
 #[test]
+#[ignore = "needs a headless Chromium (Debian chromium): `cargo test --test report_browser -- --ignored`; CI installs it and runs these"]
 fn report_of_an_image_only_fax_marks_every_evidence_on_the_text_and_the_page_image() {
     require_ocr();
     let c = check_report(&fixture("bench/onc-referral-4-pages.fax.pdf"));
@@ -281,6 +284,7 @@ fn report_of_an_image_only_fax_marks_every_evidence_on_the_text_and_the_page_ima
 }
 
 #[test]
+#[ignore = "needs a headless Chromium (Debian chromium): `cargo test --test report_browser -- --ignored`; CI installs it and runs these"]
 fn page_images_leave_the_ocr_text_unchanged_and_boxes_point_at_their_words() {
     require_ocr();
     let path = fixture("bad/scanned-page.pdf");
