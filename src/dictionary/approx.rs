@@ -5,7 +5,7 @@
 //! The term automaton is walked from a word start with a banded edit-distance row over the text
 //! (costs in half-edits: OCR confusions and space slips cost half an edit). A term is accepted
 //! when its cost is within a budget that grows with its length (one edit per
-//! [`CHARS_PER_EDIT`] characters, from [`MIN_LEN`] characters on), and the walk is pruned where
+//! `CHARS_PER_EDIT` characters, from `MIN_LEN` characters on), and the walk is pruned where
 //! the prefix is already further off than a slightly more generous allowance. Digits never
 //! change: a strength or a dose must be read exactly as the term writes it (a confusion such
 //! as "O" for "0" aside), because a fuzzy "20 mg" for "10 mg" would be a different drug.
@@ -209,7 +209,7 @@ fn has(set: &[u64; 4], b: u8) -> bool {
 pub const SOFTENED: u8 = b';';
 
 /// The stretch of `key` from `start` that a term may cover: up to a hard break (a `;` or `:`
-/// in the page text, per `crossable`, is kept as [`SOFTENED`]) or [`MAX_TEXT`] bytes.
+/// in the page text, per `crossable`, is kept as `SOFTENED`) or `MAX_TEXT` bytes.
 pub fn window(key: &[u8], start: usize, crossable: impl Fn(usize) -> bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(MAX_TEXT.min(key.len() - start));
     for (i, &b) in key.iter().enumerate().skip(start).take(MAX_TEXT) {

@@ -4,7 +4,7 @@
 //! a document's wording names ("TAB" → Oral Tablet).
 //!
 //! A medication list is reconciled per clinical drug: "everolimus 0.5 mg tablet" and "Zortress
-//! 0.5 mg" are one drug, "everolimus 0.75 mg" another. [`ClinicalDrug`] is what identifies one,
+//! 0.5 mg" are one drug, "everolimus 0.75 mg" another. [`crate::consolidate::ClinicalDrug`] is what identifies one,
 //! and the SCD code when the words give ingredient, strength and (when RxNorm needs it to tell
 //! two apart) dose form.
 

@@ -47,7 +47,7 @@ fn is_unit(t: &str) -> bool {
             && !t.ends_with('/'))
 }
 
-/// Parses an SCD/SBD name: "[qty unit] ingredient strength unit [/ …] dose form [Brand]".
+/// Parses an SCD/SBD name: "[qty unit] ingredient strength unit [/ …] dose form \[Brand\]".
 pub fn parse_drug_name(name: &str) -> Option<DrugName> {
     let (body, brand) = split_brand(name);
     let parts: Vec<&str> = body.split(" / ").collect();
