@@ -272,3 +272,22 @@ fn evidence(f: &Finding) -> Vec<Extension> {
     }
     out
 }
+
+/// Escapes text for HTML / XHTML element content and attribute values (the US Core
+/// narratives and the spot-check report); a control character becomes a space, so character
+/// offsets into the text still hold.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' && c != '\t' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}

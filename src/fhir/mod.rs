@@ -15,7 +15,7 @@ use crate::consolidate::Finding;
 use crate::context::Assertion;
 use crate::extraction::Extraction;
 use crate::mention::Role;
-pub use findings::collapse_ws;
+pub use findings::{collapse_ws, escape_html};
 use resources::*;
 pub use types::EXTENSION_BASE;
 use types::*;

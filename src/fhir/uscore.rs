@@ -10,6 +10,7 @@
 //!
 //! Without `--profile` none of this is written and the bundle is the plain FHIR R4 one.
 
+use super::findings::escape_html;
 use serde::{Deserialize, Serialize};
 
 use crate::consolidate::Finding;
@@ -129,30 +130,19 @@ fn with_profile(m: &mut Option<Meta>, profile: &str) {
     }
 }
 
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// A generated narrative: one paragraph, the facts given as `label: value` pairs.
 fn narrative(title: &str, facts: &[(&str, Option<String>)]) -> Option<Narrative> {
     let mut div = format!(
         "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p><b>{}</b></p><ul>",
-        escape(title)
+        escape_html(title)
     );
     for (label, value) in facts {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-            div.push_str(&format!("<li>{}: {}</li>", escape(label), escape(v)));
+            div.push_str(&format!(
+                "<li>{}: {}</li>",
+                escape_html(label),
+                escape_html(v)
+            ));
         }
     }
     div.push_str("</ul></div>");
